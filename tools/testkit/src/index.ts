@@ -1,2 +1,3 @@
 export * from "./fixtures.js";
 export * from "./services.js";
+export * from "./benchmarks.js";
