@@ -1,3 +1,3 @@
+export * from "./benchmarks.js";
 export * from "./fixtures.js";
 export * from "./services.js";
-export * from "./benchmarks.js";
