@@ -1,0 +1,74 @@
+/**
+ * Capped exponential backoff with full jitter (delay uniform in [0, min(cap, base·2^(attempt-1))]).
+ * Full jitter spreads retries of many jobs that failed together (e.g. an EHRbase restart) so they
+ * don't return as one storm.
+ */
+export interface RetryPolicy {
+  baseDelayMs: number;
+  maxDelayMs: number;
+  maxAttempts: number;
+  /** Since first enqueue; past it the job is dead-lettered (visible) rather than retried forever. */
+  maxAgeMs: number;
+}
+
+/**
+ * 1 s base: the first retry of a blip is quick. 5 min cap: a signed note is never parked longer than
+ * that between tries, which keeps sign→synced latency clinically useful once EHRbase is back.
+ * 10 attempts: with the cap, ~15–25 min of real trying; systemic outages don't spend attempts, so
+ * these are only per-job failures. 24 h max age: a note that could not sync within a day needs a human.
+ */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
+  baseDelayMs: 1_000,
+  maxDelayMs: 5 * 60_000,
+  maxAttempts: 10,
+  maxAgeMs: 24 * 60 * 60_000,
+});
+
+function assertNonNegativeFinite(name: string, value: number): void {
+  if (!Number.isFinite(value) || value < 0) {
+    throw new RangeError(`RetryPolicy.${name} must be a finite number >= 0, got ${value}`);
+  }
+}
+
+export function assertRetryPolicy(policy: RetryPolicy): void {
+  assertNonNegativeFinite("baseDelayMs", policy.baseDelayMs);
+  assertNonNegativeFinite("maxDelayMs", policy.maxDelayMs);
+  assertNonNegativeFinite("maxAgeMs", policy.maxAgeMs);
+  if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) {
+    throw new RangeError(`RetryPolicy.maxAttempts must be an integer >= 1, got ${policy.maxAttempts}`);
+  }
+}
+
+/** Upper bound of the jitter window for an attempt: min(cap, base·2^(attempt-1)). */
+export function backoffCeilingMs(policy: RetryPolicy, attempt: number): number {
+  if (!Number.isInteger(attempt) || attempt < 1) {
+    throw new RangeError(`attempt must be an integer >= 1, got ${attempt}`);
+  }
+  // Exponent clamped so 2^n never overflows to Infinity (2^1023 is the largest finite power).
+  const exponential = policy.baseDelayMs * 2 ** Math.min(attempt - 1, 1000);
+  return Math.min(policy.maxDelayMs, exponential);
+}
+
+/**
+ * Delay before the next try after `attempt` attempts (1-based). Always within [0, maxDelayMs].
+ * retryAfterMs (server's Retry-After) is a floor: we never come back sooner than asked, but it is
+ * itself capped at maxDelayMs so one misbehaving header can't park a clinical note for hours; the
+ * server answering 429/503 again just schedules another bounded wait.
+ */
+export function backoffDelayMs(
+  policy: RetryPolicy,
+  attempt: number,
+  random: () => number = Math.random,
+  retryAfterMs?: number,
+): number {
+  assertRetryPolicy(policy);
+  const ceiling = backoffCeilingMs(policy, attempt);
+  // Guard against a random source returning exactly 1 or out of range.
+  const r = Math.min(Math.max(random(), 0), 1);
+  const jittered = Math.floor(r * ceiling);
+  const floor =
+    retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs > 0
+      ? Math.min(Math.ceil(retryAfterMs), policy.maxDelayMs)
+      : 0;
+  return Math.min(Math.max(jittered, floor), policy.maxDelayMs);
+}
