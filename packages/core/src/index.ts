@@ -1,1 +1,6 @@
 export const PACKAGE_PLACEHOLDER = true;
+export * from "./mapping/index.js";
+export * from "./openehr/index.js";
+export * from "./queue/index.js";
+export * from "./soap/index.js";
+export * from "./templates/index.js";

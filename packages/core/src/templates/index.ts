@@ -1,0 +1,2 @@
+export * from "./soap-template.js";
+export * from "./soap-web-template.js";

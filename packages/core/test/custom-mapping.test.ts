@@ -1,0 +1,108 @@
+/**
+ * Proves the bring-your-own-template API end to end: a user's record type, validator and mapping onto
+ * another template (RIPPLE - Clinical Notes.v1, from the shared Apache-2.0 fixtures) get the same uid
+ * rule and FLAT validation, commit to the real EHRbase, and invalid input is refused with field errors.
+ */
+import { randomUUID } from "node:crypto";
+import { ehrbaseTestConfig, readFixture, requireEhrbase } from "@ehr-sync/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compositionUidFor } from "../src/mapping/composition-uid.js";
+import { type CustomMapping, defineCustomMapping } from "../src/mapping/custom-mapping.js";
+import type { WebTemplate } from "../src/openehr/web-template.js";
+import type { ValidationResult } from "../src/soap/note.js";
+import { Ehrbase } from "./helpers/ehrbase.js";
+
+interface NursingNote {
+  id: string;
+  patientId: string;
+  author: string;
+  text: string;
+  writtenAt: string;
+}
+
+const TEMPLATE_ID = "RIPPLE - Clinical Notes.v1";
+let ehrbase: Ehrbase;
+let mapping: CustomMapping<NursingNote>;
+
+function validateNursingNote(input: unknown): ValidationResult<NursingNote> {
+  const note = input as Partial<NursingNote>;
+  const errors = (["id", "patientId", "author", "text", "writtenAt"] as const)
+    .filter((key) => typeof note?.[key] !== "string" || note[key]?.trim() === "")
+    .map((field) => ({ field, message: "is required" }));
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, note: note as NursingNote };
+}
+
+beforeAll(async () => {
+  ehrbase = new Ehrbase(await requireEhrbase(ehrbaseTestConfig()));
+  await ehrbase.uploadTemplate(await readFixture("templates", "RIPPLE - Clinical Notes.v1.opt"));
+  mapping = defineCustomMapping<NursingNote>({
+    templateId: TEMPLATE_ID,
+    webTemplate: (await ehrbase.webTemplate(TEMPLATE_ID)) as WebTemplate,
+    sourceId: (note) => `nursing:${note.id}`,
+    ehrSubject: (note) => ({ id: note.patientId, namespace: "ward_app" }),
+    validate: validateNursingNote,
+    map: (note, { rootId }) => ({
+      "ctx/language": "en",
+      "ctx/territory": "GB",
+      "ctx/time": note.writtenAt,
+      "ctx/composer_name": note.author,
+      [`${rootId}/clinical_synopsis:0/notes`]: note.text,
+    }),
+  });
+});
+
+describe("defineCustomMapping", () => {
+  it("maps, assigns the deterministic uid and commits to EHRbase", async () => {
+    const { ehrId, systemId } = await ehrbase.createEhr();
+    const note = {
+      id: `n-${randomUUID()}`,
+      patientId: "p-9",
+      author: "Nurse Kim",
+      text: "Slept well.",
+      writtenAt: "2026-03-01T06:00:00Z",
+    };
+    const prepared = mapping.prepare(note, { systemId });
+    expect(prepared.ok).toBe(true);
+    if (!prepared.ok) return;
+    expect(prepared.compositionUid).toBe(compositionUidFor(`nursing:${note.id}`, systemId));
+    expect(prepared.flat["clinical_notes/_uid"]).toBe(prepared.compositionUid);
+    expect(prepared.ehrSubject).toEqual({ id: "p-9", namespace: "ward_app" });
+    const created = await ehrbase.postFlat(ehrId, TEMPLATE_ID, prepared.flat);
+    expect(created.status, created.body).toBe(204);
+    const back = await ehrbase.getFlat(ehrId, prepared.compositionUid);
+    expect(back["clinical_notes/clinical_synopsis:0/notes"]).toBe("Slept well.");
+  });
+
+  it("refuses invalid input with the user's field errors", () => {
+    const prepared = mapping.prepare({ id: "n-1", author: "x" }, { systemId: "local.ehrbase.org" });
+    expect(prepared).toEqual({
+      ok: false,
+      errors: [
+        { field: "patientId", message: "is required" },
+        { field: "text", message: "is required" },
+        { field: "writtenAt", message: "is required" },
+      ],
+    });
+  });
+
+  it("refuses a mapping result the template does not allow, naming the FLAT path", () => {
+    const broken = defineCustomMapping<NursingNote>({
+      templateId: mapping.templateId,
+      webTemplate: mapping.webTemplate,
+      sourceId: (note) => note.id,
+      ehrSubject: (note) => ({ id: note.patientId, namespace: "ward_app" }),
+      map: (note) => ({
+        "ctx/composer_name": note.author,
+        "ctx/territory": "GB",
+        "clinical_notes/clinical_synopsis:0/note": note.text,
+      }),
+    });
+    const prepared = broken.prepare(
+      { id: "n-2", patientId: "p", author: "a", text: "t", writtenAt: "2026-03-01T06:00:00Z" },
+      { systemId: "local.ehrbase.org" },
+    );
+    expect(prepared.ok).toBe(false);
+    if (!prepared.ok)
+      expect(prepared.errors.map((e) => e.field)).toContain("clinical_notes/clinical_synopsis:0/note");
+  });
+});
