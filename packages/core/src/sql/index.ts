@@ -1,0 +1,2 @@
+export * from "./migration.js";
+export { MIGRATIONS } from "./migrations.js";
