@@ -1,0 +1,4 @@
+export * from "./observe-error.js";
+export * from "./ports.js";
+export * from "./process-job.js";
+export * from "./soap-note-row.js";

@@ -1,0 +1,76 @@
+/**
+ * What the sync engine needs from the outside world, as interfaces: a queue store (PostgreSQL via
+ * `pg`, postgres.js or RPC) and an EHR gateway (EHRbase via @ehr-sync/ehrbase-client). The engine
+ * imports neither, so it runs unchanged in Node and Deno.
+ */
+
+/** A leased job as the store hands it over. */
+export interface QueueJob {
+  id: string;
+  noteId: string;
+  noteVersion: number;
+  /** Opaque patient key from the app; never logged. */
+  patientKey: string;
+  /** The queued record (the signed note row); input for the mapping. */
+  payload: unknown;
+  attempts: number;
+  attemptsAtWindowStart: number;
+  firstEnqueuedAt: Date;
+  enqueuedAt: Date;
+  leaseToken: string;
+  /** The last attempt may have reached EHRbase: look the composition up before sending. */
+  reconcileFirst: boolean;
+}
+
+export interface AttemptRecord {
+  action: "validate" | "ensure-ehr" | "create" | "update" | "reconcile";
+  httpStatus?: number;
+  durationMs: number;
+  outcome: "success" | "permanent" | "ambiguous" | "transient" | "systemic";
+  errorClass?: string;
+}
+
+/** Every method is fenced by the job's lease token; `false` means another worker owns the job now. */
+export interface QueueStore {
+  recordAttempt(job: QueueJob, attempt: AttemptRecord): Promise<void>;
+  complete(job: QueueJob, result: { ehrId: string; compositionUid: string }): Promise<boolean>;
+  reschedule(
+    job: QueueJob,
+    retry: { delayMs: number; errorClass: string; reason: string; reconcileFirst: boolean },
+  ): Promise<boolean>;
+  bury(job: QueueJob, failure: { errorClass: string; reason: string }): Promise<boolean>;
+  pauseDestination(
+    job: QueueJob,
+    pause: { delayMs: number; errorClass: string; reason: string },
+  ): Promise<boolean>;
+  release(job: QueueJob): Promise<boolean>;
+  ehrIdFor(patientKey: string): Promise<string | null>;
+  rememberEhr(patientKey: string, ehrId: string): Promise<void>;
+}
+
+export type FoundComposition =
+  | { deleted: false; versionUid: string; flat: Record<string, unknown> }
+  | { deleted: true };
+
+/**
+ * Errors thrown by a gateway should carry what the engine classifies on: `status` (HTTP), `code`
+ * ("timeout" | "network_error"), `requestSent`, `uidAlreadyExists`, `retryAfterMs`, `serverMessage`.
+ * @ehr-sync/ehrbase-client's errors do.
+ */
+export interface EhrGateway {
+  systemId(): Promise<string>;
+  ensureEhr(subject: { id: string; namespace: string }): Promise<string>;
+  findComposition(ehrId: string, uuid: string, templateId: string): Promise<FoundComposition | null>;
+  createComposition(
+    ehrId: string,
+    flat: Record<string, unknown>,
+    options: { templateId: string; uid: string },
+  ): Promise<{ versionUid: string }>;
+  updateComposition(
+    ehrId: string,
+    uuid: string,
+    precedingVersionUid: string,
+    flat: Record<string, unknown>,
+    options: { templateId: string },
+  ): Promise<{ versionUid: string }>;
+}

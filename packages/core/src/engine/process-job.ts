@@ -1,0 +1,215 @@
+/**
+ * One delivery attempt, written once for every adapter:
+ * map + validate → ensure the patient's EHR → (reconcile) → create or update → classify → apply.
+ *
+ * Idempotency rests on the deterministic composition uid: a create that may have happened before is
+ * never repeated blindly — the composition is looked up first, and a 412 "already exists" is treated
+ * as the earlier success it is.
+ */
+import type { CustomMapping } from "../mapping/custom-mapping.js";
+import type { RetryPolicy } from "../queue/backoff.js";
+import { type AttemptObservation, type Classification, classifyAttempt } from "../queue/classify-outcome.js";
+import { type Decision, decideAfterAttempt } from "../queue/decide.js";
+import { observationFromError, statusOf } from "./observe-error.js";
+import type { AttemptRecord, EhrGateway, FoundComposition, QueueJob, QueueStore } from "./ports.js";
+
+export interface ProcessJobOptions {
+  store: QueueStore;
+  gateway: EhrGateway;
+  // biome-ignore lint/suspicious/noExplicitAny: the engine is agnostic of the mapping's input type
+  mapping: CustomMapping<any>;
+  /** Turns the queued payload into the mapping's input (default: the payload itself). */
+  toInput?: (payload: unknown) => unknown;
+  policy?: RetryPolicy;
+  now?: () => number;
+  random?: () => number;
+}
+
+export type JobOutcome =
+  | { type: "succeeded"; compositionUid: string; ehrId: string; action: AttemptRecord["action"] }
+  | { type: "retry"; errorClass: string; delayMs: number }
+  | { type: "dead"; errorClass: string; reason: string }
+  | { type: "paused"; errorClass: string; delayMs: number }
+  /** The lease was lost (taken over after expiry): nothing was written for this job. */
+  | { type: "fenced" };
+
+const MAX_REASON = 500;
+
+/** Where the shipped mapping records the note version; custom mappings may not have it. */
+function recordedNoteVersion(flat: Record<string, unknown>): number | undefined {
+  for (const key in flat) {
+    if (key.endsWith("/_feeder_audit/originating_system_audit|version_id")) {
+      const n = Number(flat[key]);
+      return Number.isInteger(n) ? n : undefined;
+    }
+  }
+  return undefined;
+}
+
+function withoutUid(flat: Record<string, unknown>): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const key in flat) if (!key.endsWith("/_uid")) copy[key] = flat[key];
+  return copy;
+}
+
+export async function processJob(job: QueueJob, options: ProcessJobOptions): Promise<JobOutcome> {
+  const { store, gateway, mapping } = options;
+  const now = options.now ?? Date.now;
+  const started = now();
+  let action: AttemptRecord["action"] = "validate";
+
+  const logAttempt = async (classification: Classification, httpStatus?: number) => {
+    await store.recordAttempt(job, {
+      action,
+      durationMs: Math.round(now() - started),
+      outcome: classification.outcome,
+      ...(httpStatus !== undefined ? { httpStatus } : {}),
+      ...(classification.outcome !== "success" ? { errorClass: classification.errorClass } : {}),
+    });
+  };
+
+  const decide = (classification: Classification): Decision =>
+    decideAfterAttempt({
+      attempts: job.attempts - job.attemptsAtWindowStart + 1,
+      firstEnqueuedAt: job.firstEnqueuedAt.getTime(),
+      now: now(),
+      classification,
+      ...(options.policy ? { policy: options.policy } : {}),
+      ...(options.random ? { random: options.random } : {}),
+    });
+
+  const fail = async (
+    observation: AttemptObservation,
+    httpStatus?: number,
+    detail?: string,
+  ): Promise<JobOutcome> => {
+    const classification = classifyAttempt(observation);
+    const decision = decide(classification);
+    await logAttempt(classification, httpStatus);
+    const reason = (detail ? `${classification.reason}: ${detail}` : classification.reason).slice(
+      0,
+      MAX_REASON,
+    );
+    switch (decision.type) {
+      case "dead":
+        return (await store.bury(job, { errorClass: decision.errorClass, reason }))
+          ? { type: "dead", errorClass: decision.errorClass, reason }
+          : { type: "fenced" };
+      case "retry":
+        return (await store.reschedule(job, {
+          delayMs: decision.delayMs,
+          errorClass: decision.errorClass,
+          reason,
+          reconcileFirst: decision.reconcileFirst || job.reconcileFirst,
+        }))
+          ? { type: "retry", errorClass: decision.errorClass, delayMs: decision.delayMs }
+          : { type: "fenced" };
+      case "pause-destination":
+        return (await store.pauseDestination(job, {
+          delayMs: decision.delayMs,
+          errorClass: decision.errorClass,
+          reason,
+        }))
+          ? { type: "paused", errorClass: decision.errorClass, delayMs: decision.delayMs }
+          : { type: "fenced" };
+      case "complete":
+        throw new Error("a failed attempt cannot complete");
+    }
+  };
+
+  let systemId: string;
+  let prepared: ReturnType<typeof mapping.prepare>;
+  try {
+    systemId = await gateway.systemId();
+    const input = options.toInput ? options.toInput(job.payload) : job.payload;
+    prepared = mapping.prepare(input, { systemId });
+  } catch (error) {
+    return fail(observationFromError(error, mapping.templateId), statusOf(error));
+  }
+  if (!prepared.ok) {
+    // Field names and rule texts only: the validators never quote values.
+    const fields = prepared.errors.map((e) => e.field);
+    const detail = prepared.errors.map((e) => e.message).join("; ");
+    return fail(
+      { kind: "invalid-input", field: fields.join(", "), reason: "invalid note" },
+      undefined,
+      detail,
+    );
+  }
+
+  const uuid = prepared.compositionUid.slice(0, prepared.compositionUid.indexOf("::"));
+  let ehrId: string;
+  try {
+    action = "ensure-ehr";
+    const known = await store.ehrIdFor(job.patientKey);
+    if (known) {
+      ehrId = known;
+    } else {
+      ehrId = await gateway.ensureEhr(prepared.ehrSubject);
+      await store.rememberEhr(job.patientKey, ehrId);
+    }
+
+    let versionUid: string;
+    const lookUp = async (): Promise<FoundComposition | null> => {
+      action = "reconcile";
+      return gateway.findComposition(ehrId, uuid, prepared.templateId);
+    };
+    const create = async (): Promise<string> => {
+      action = "create";
+      try {
+        return (
+          await gateway.createComposition(ehrId, prepared.flat, {
+            templateId: prepared.templateId,
+            uid: prepared.compositionUid,
+          })
+        ).versionUid;
+      } catch (error) {
+        // The uid exists: an earlier attempt (ours or another worker's) stored it. Confirm and finish.
+        if ((error as { uidAlreadyExists?: unknown }).uidAlreadyExists !== true) throw error;
+        const found = await lookUp();
+        if (found && !found.deleted) return found.versionUid;
+        throw error;
+      }
+    };
+
+    if (job.reconcileFirst || job.noteVersion > 1) {
+      const found = await lookUp();
+      if (found?.deleted) {
+        return fail({ kind: "http", status: 409 }, undefined, "the composition was deleted in EHRbase");
+      }
+      if (!found) {
+        versionUid = await create();
+      } else {
+        const recorded = recordedNoteVersion(found.flat);
+        const alreadyThere = recorded !== undefined ? recorded >= job.noteVersion : job.noteVersion === 1;
+        if (alreadyThere) {
+          versionUid = found.versionUid;
+        } else {
+          action = "update";
+          // An amendment is a new version of the same composition, never a second composition.
+          versionUid = (
+            await gateway.updateComposition(ehrId, uuid, found.versionUid, withoutUid(prepared.flat), {
+              templateId: prepared.templateId,
+            })
+          ).versionUid;
+        }
+      }
+    } else {
+      versionUid = await create();
+    }
+
+    const success = classifyAttempt({ kind: "success", versionUid });
+    await logAttempt(success);
+    return (await store.complete(job, { ehrId, compositionUid: versionUid }))
+      ? { type: "succeeded", compositionUid: versionUid, ehrId, action }
+      : { type: "fenced" };
+  } catch (error) {
+    const status = statusOf(error);
+    const paths = (error as { violations?: { path: string }[] }).violations?.map((v) => v.path);
+    return fail(
+      observationFromError(error, prepared.templateId),
+      status,
+      paths && paths.length > 0 ? `violations at ${paths.slice(0, 5).join(", ")}` : undefined,
+    );
+  }
+}
