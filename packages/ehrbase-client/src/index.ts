@@ -1,1 +1,19 @@
-export const PACKAGE_PLACEHOLDER = true;
+export { AqlApi, type AqlOptions } from "./aql.js";
+export { type AuthHeaderSource, createAuth, type EhrbaseAuth } from "./auth.js";
+export { EhrbaseClient } from "./client.js";
+export {
+  type CompositionFormat,
+  CompositionsApi,
+  type CreateOptions,
+  type ReadOptions,
+  type ReadResult,
+  type WriteOptions,
+  type WriteResult,
+} from "./compositions.js";
+export { type EhrbaseClientOptions, type ResolvedUrls, type RetryOptions, resolveUrls } from "./config.js";
+export { type CreateEhrOptions, EhrApi, type Subject, validateSubject } from "./ehr.js";
+export * from "./errors.js";
+export { parseRetryAfterMs } from "./http.js";
+export { TemplatesApi, templateIdOf } from "./templates.js";
+export type * from "./types.js";
+export { formatVersionUid, isUuid, parseVersionUid, type VersionUid } from "./version-uid.js";
