@@ -25,6 +25,8 @@ export interface EhrbaseErrorDetails {
   method: string;
   path: string;
   serverMessage?: string;
+  /** The server's Retry-After (429/503), in ms, for callers that schedule their own retries. */
+  retryAfterMs?: number;
   cause?: unknown;
 }
 
@@ -51,6 +53,7 @@ export class EhrbaseError extends Error {
   readonly path: string;
   readonly serverMessage: string | undefined;
   readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     code: EhrbaseErrorCode,
@@ -71,6 +74,7 @@ export class EhrbaseError extends Error {
     this.path = details.path;
     this.serverMessage = details.serverMessage;
     this.retryable = retryable;
+    this.retryAfterMs = details.retryAfterMs;
   }
 }
 

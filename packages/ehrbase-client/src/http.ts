@@ -139,6 +139,7 @@ export class HttpTransport {
           method: req.method,
           path: this.pathOf(req),
           serverMessage: serverMessageOf(response.text),
+          retryAfterMs: parseRetryAfterMs(response.headers.get("retry-after")),
         });
         if (attempt < attempts && RETRYABLE_STATUSES.has(response.status)) {
           await sleep(this.delayFor(attempt, response.headers.get("retry-after")), req.signal);

@@ -109,12 +109,14 @@ describe("retries of safe calls", () => {
   });
 
   it("never retries a POST, even on 503", async () => {
-    const url = await serve((_req, res) => res.writeHead(503).end());
+    const url = await serve((_req, res) => res.writeHead(503, { "retry-after": "7" }).end());
     const error = await fastClient(url)
       .compositions.create("ehr", { "a/b": 1 }, { format: "FLAT", templateId: "t" })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EhrbaseServerError);
     expect((error as EhrbaseServerError).retryable).toBe(true);
+    // The queue, not the client, decides when to try again; it gets the server's wish.
+    expect((error as EhrbaseServerError).retryAfterMs).toBe(7000);
     expect(hits.length).toBe(1);
   });
 
