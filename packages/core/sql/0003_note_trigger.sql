@@ -95,4 +95,8 @@ CREATE TABLE IF NOT EXISTS public.soap_notes (
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- Notes are patient data: no role but the owner sees a row until the app writes its own policies
+-- (on Supabase, `anon` could otherwise read the table through the Data API).
+ALTER TABLE public.soap_notes ENABLE ROW LEVEL SECURITY;
+
 SELECT FROM ehr_sync.attach_note_trigger('public.soap_notes', 'patient_id');
