@@ -71,6 +71,7 @@ postgres_up() {
   as_postgres_psql -d postgres -c "ALTER USER postgres PASSWORD 'postgres'" \
     -c "CREATE EXTENSION IF NOT EXISTS pg_cron" -c "CREATE EXTENSION IF NOT EXISTS plpython3u"
   as_postgres_psql -d postgres -f "$ROOT/testbed/sql/net-http-post-standin.sql" >/dev/null
+  as_postgres_psql -d postgres -f "$ROOT/testbed/sql/supabase-standins.sql" >/dev/null
   as_postgres_psql -d postgres -f "$ROOT/testbed/sql/ehrbase-db.sql" >/dev/null
 }
 
