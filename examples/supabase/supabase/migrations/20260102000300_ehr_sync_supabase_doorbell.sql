@@ -1,0 +1,92 @@
+-- The doorbell: right after a note is queued, ask the Edge Function to run, so a signed note reaches
+-- EHRbase in seconds instead of waiting for the next pg_cron tick. pg_net sends the request after the
+-- transaction commits and never blocks or fails the signing transaction; the queue table stays the
+-- truth, so a lost doorbell only means the cron safety net picks the note up later.
+--
+-- The function URL and the key it is called with live in Vault, never in this file:
+--   select ehr_sync_supabase.configure_function(
+--     'https://<project-ref>.supabase.co/functions/v1/process-ehr-sync-queue', '<secret>');
+
+CREATE OR REPLACE FUNCTION ehr_sync_supabase.configure_function(function_url text, function_key text)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $$
+DECLARE
+  setting record;
+  existing uuid;
+BEGIN
+  IF function_url IS NULL OR function_url !~ '^https?://' THEN
+    RAISE EXCEPTION 'function_url must be an http(s) URL';
+  END IF;
+  IF function_key IS NULL OR length(function_key) < 16 THEN
+    RAISE EXCEPTION 'function_key must be at least 16 characters';
+  END IF;
+  FOR setting IN
+    SELECT * FROM (VALUES
+      ('ehr_sync_function_url', function_url, 'ehr-sync: URL of the process-ehr-sync-queue Edge Function'),
+      ('ehr_sync_function_key', function_key, 'ehr-sync: bearer key the cron job and the doorbell send')
+    ) AS s(name, value, description)
+  LOOP
+    SELECT id INTO existing FROM vault.secrets WHERE name = setting.name;
+    IF existing IS NULL THEN
+      PERFORM vault.create_secret(setting.value, setting.name, setting.description);
+    ELSE
+      PERFORM vault.update_secret(existing, setting.value);
+    END IF;
+  END LOOP;
+END
+$$;
+
+-- Calls the Edge Function once. Returns pg_net's request id, or NULL when Vault holds no URL/key yet.
+CREATE OR REPLACE FUNCTION ehr_sync_supabase.ring_doorbell(
+  reason text DEFAULT 'doorbell',
+  timeout_milliseconds integer DEFAULT 5000
+) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $$
+DECLARE
+  url text;
+  key text;
+BEGIN
+  SELECT decrypted_secret INTO url FROM vault.decrypted_secrets WHERE name = 'ehr_sync_function_url';
+  SELECT decrypted_secret INTO key FROM vault.decrypted_secrets WHERE name = 'ehr_sync_function_key';
+  IF url IS NULL OR key IS NULL THEN
+    RAISE WARNING 'ehr-sync: Vault secrets ehr_sync_function_url / ehr_sync_function_key are not set; '
+      'run ehr_sync_supabase.configure_function(url, key)';
+    RETURN NULL;
+  END IF;
+  RETURN net.http_post(
+    url := url,
+    body := jsonb_build_object('trigger', reason),
+    headers := jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || key),
+    timeout_milliseconds := timeout_milliseconds
+  );
+END
+$$;
+
+-- Statement-level, and at most once per transaction: signing 500 notes in one transaction rings once.
+CREATE OR REPLACE FUNCTION ehr_sync_supabase.ring_doorbell_after_enqueue()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM enqueued)
+     OR current_setting('ehr_sync_supabase.doorbell_rung', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ehr_sync_supabase.doorbell_rung', 'on', true);
+  BEGIN
+    PERFORM ehr_sync_supabase.ring_doorbell('doorbell');
+  EXCEPTION WHEN OTHERS THEN
+    -- Signing a note must never fail because the doorbell could not ring; the cron job will catch up.
+    RAISE WARNING 'ehr-sync: the doorbell could not ring (%); the cron safety net will pick the note up', SQLSTATE;
+  END;
+  RETURN NULL;
+END
+$$;

@@ -1,0 +1,47 @@
+-- The safety net: pg_cron calls the Edge Function every 5 minutes, whatever happened to the doorbells
+-- (function down, deploy in progress, request lost). With a long timeout the function's JSON summary
+-- lands in net._http_response. A second job keeps cron.job_run_details from growing without bound.
+--
+-- The command is a SQL function so it can be run (and tested) by hand: select ehr_sync_supabase.run_safety_net();
+CREATE OR REPLACE FUNCTION ehr_sync_supabase.run_safety_net()
+RETURNS bigint
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = ''
+AS $$
+  -- 10 minutes: longer than the function's own wall-clock limit, so pg_net keeps the summary.
+  SELECT ehr_sync_supabase.ring_doorbell('cron', 600000);
+$$;
+
+DO $cron$
+BEGIN
+  IF to_regnamespace('cron') IS NULL THEN
+    RAISE NOTICE 'ehr-sync: pg_cron is not installed in database %; the safety-net job was not scheduled',
+      current_database();
+    RETURN;
+  END IF;
+  -- cron.schedule updates a job of the same name in place, so re-running this migration is a no-op.
+  PERFORM cron.schedule(
+    'process-ehr-sync-queue-every-5-minutes',
+    '*/5 * * * *',
+    'select ehr_sync_supabase.run_safety_net()'
+  );
+  PERFORM cron.schedule(
+    'ehr-sync-prune-cron-history',
+    '17 3 * * *',
+    $$delete from cron.job_run_details where end_time < now() - interval '7 days'$$
+  );
+  -- Monitoring: the safety net's run history (did the job run, how long, did it fail?). Created here
+  -- because it can only exist where pg_cron does.
+  EXECUTE $view$
+    CREATE OR REPLACE VIEW ehr_sync_supabase.cron_runs WITH (security_invoker = true) AS
+    SELECT j.jobname, d.runid, d.status, d.return_message, d.start_time, d.end_time,
+           d.end_time - d.start_time AS duration
+    FROM cron.job_run_details d
+    JOIN cron.job j ON j.jobid = d.jobid
+    WHERE j.jobname IN ('process-ehr-sync-queue-every-5-minutes', 'ehr-sync-prune-cron-history')
+    ORDER BY d.start_time DESC
+  $view$;
+  COMMENT ON VIEW ehr_sync_supabase.cron_runs IS 'ehr-sync: pg_cron run history of the safety net, newest first';
+END
+$cron$;

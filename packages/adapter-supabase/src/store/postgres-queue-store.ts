@@ -1,0 +1,109 @@
+/**
+ * The engine's QueueStore on postgres.js: every method is one call of a shared `ehr_sync` SQL
+ * function (packages/core/sql/0002_queue_functions.sql), the same functions the Node worker calls.
+ * Each call is a single autocommit statement, fenced by the job's lease token in SQL.
+ */
+import type { AttemptRecord, QueueJob, QueueStore } from "@ehr-sync/core";
+import type { Sql } from "../database.js";
+
+interface QueueRow {
+  id: string;
+  note_id: string;
+  note_version: number;
+  patient_key: string;
+  payload: unknown;
+  attempts: number;
+  attempts_at_window_start: number;
+  first_enqueued_at: Date;
+  enqueued_at: Date;
+  lease_token: string;
+  reconcile_first: boolean;
+}
+
+function toJob(row: QueueRow): QueueJob {
+  return {
+    id: String(row.id),
+    noteId: row.note_id,
+    noteVersion: row.note_version,
+    patientKey: row.patient_key,
+    payload: row.payload,
+    attempts: row.attempts,
+    attemptsAtWindowStart: row.attempts_at_window_start,
+    firstEnqueuedAt: row.first_enqueued_at,
+    enqueuedAt: row.enqueued_at,
+    leaseToken: row.lease_token,
+    reconcileFirst: row.reconcile_first,
+  };
+}
+
+async function flag(query: Promise<{ ok: boolean }[]>): Promise<boolean> {
+  const rows = await query;
+  return rows[0]?.ok === true;
+}
+
+export class PostgresQueueStore implements QueueStore {
+  constructor(
+    private readonly sql: Sql,
+    private readonly workerName: string,
+  ) {}
+
+  /** Leases up to `limit` runnable jobs for `leaseSeconds` (ehr_sync.claim_batch, SKIP LOCKED). */
+  async claimBatch(limit: number, leaseSeconds: number): Promise<QueueJob[]> {
+    const rows = await this.sql<QueueRow[]>`
+      select * from ehr_sync.claim_batch(${this.workerName}, ${limit}::int, ${leaseSeconds}::int)`;
+    return rows.map(toJob);
+  }
+
+  async recordAttempt(job: QueueJob, attempt: AttemptRecord): Promise<void> {
+    await this.sql`
+      select ehr_sync.record_attempt(${job.id}::bigint, ${this.workerName}, ${job.leaseToken}::uuid,
+        ${attempt.action}, ${attempt.httpStatus ?? null}::int, ${attempt.durationMs}::int,
+        ${attempt.outcome}, ${attempt.errorClass ?? null})`;
+  }
+
+  complete(job: QueueJob, result: { ehrId: string; compositionUid: string }): Promise<boolean> {
+    return flag(this.sql<{ ok: boolean }[]>`
+      select ehr_sync.complete(${job.id}::bigint, ${job.leaseToken}::uuid, ${result.ehrId}::uuid,
+        ${result.compositionUid}) as ok`);
+  }
+
+  reschedule(
+    job: QueueJob,
+    retry: { delayMs: number; errorClass: string; reason: string; reconcileFirst: boolean },
+  ): Promise<boolean> {
+    return flag(this.sql<{ ok: boolean }[]>`
+      select ehr_sync.reschedule(${job.id}::bigint, ${job.leaseToken}::uuid, ${Math.round(retry.delayMs)}::int,
+        ${retry.errorClass}, ${retry.reason}, ${retry.reconcileFirst}) as ok`);
+  }
+
+  bury(job: QueueJob, failure: { errorClass: string; reason: string }): Promise<boolean> {
+    return flag(this.sql<{ ok: boolean }[]>`
+      select ehr_sync.bury(${job.id}::bigint, ${job.leaseToken}::uuid, ${failure.errorClass},
+        ${failure.reason}) as ok`);
+  }
+
+  pauseDestination(
+    job: QueueJob,
+    pause: { delayMs: number; errorClass: string; reason: string },
+  ): Promise<boolean> {
+    return flag(this.sql<{ ok: boolean }[]>`
+      select ehr_sync.pause_destination(${job.id}::bigint, ${job.leaseToken}::uuid,
+        ${Math.round(pause.delayMs)}::int, ${pause.errorClass}, ${pause.reason}) as ok`);
+  }
+
+  /** Hands the job back without counting an attempt (ehr_sync.release). */
+  release(job: QueueJob): Promise<boolean> {
+    return flag(this.sql<{ ok: boolean }[]>`
+      select ehr_sync.release(${job.id}::bigint, ${job.leaseToken}::uuid) as ok`);
+  }
+
+  async ehrIdFor(patientKey: string): Promise<string | null> {
+    const rows = await this.sql<{ ehr_id: string }[]>`
+      select ehr_id::text from ehr_sync.patient_ehr where patient_key = ${patientKey}`;
+    return rows[0]?.ehr_id ?? null;
+  }
+
+  async rememberEhr(patientKey: string, ehrId: string): Promise<void> {
+    await this.sql`select ehr_sync.remember_ehr(${patientKey}, ${ehrId}::uuid)`;
+  }
+}
