@@ -17,7 +17,7 @@ import {
 import { EhrbaseClient } from "../src/index.js";
 
 const TEMPLATE = "ehrn_vital_signs.v2";
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 500);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
 const WARM_UP = 30;
 
 const eb = await requireEhrbase();
@@ -32,11 +32,17 @@ const { ehrId } = await client.ehrs.ensure({ id: `bench-${randomUUID()}`, namesp
 const authorization = basicAuthHeader(eb.user, eb.password);
 const rawUrl = `${eb.restUrl}/ehr/${ehrId}/composition?format=FLAT&templateId=${TEMPLATE}`;
 
-/** What an integrator would write by hand: one POST, read the version uid from the ETag. */
+/** What an integrator would write by hand: one POST with the same headers the client sends, read the ETag. */
 async function rawCreate(): Promise<string> {
   const response = await fetch(rawUrl, {
     method: "POST",
-    headers: { authorization, "content-type": "application/json", accept: "application/json" },
+    headers: {
+      authorization,
+      "content-type": "application/json",
+      accept: "application/json",
+      "user-agent": "ehr-sync-ehrbase-client",
+      "x-request-id": randomUUID(),
+    },
     body: JSON.stringify(flat),
   });
   await response.text();
