@@ -84,9 +84,26 @@ describe("decideAfterAttempt", () => {
       now: t0 + policy.maxAgeMs,
       policy,
       random: half,
-      classification: classifyAttempt({ kind: "network", requestSent: false }),
+      classification: classifyAttempt({ kind: "http", status: 503 }),
     });
     expect(d).toMatchObject({ type: "dead", errorClass: "max-age-exceeded" });
+  });
+
+  it("pauses the destination when nothing reached EHRbase, refunding the attempt past max attempts and age", () => {
+    for (const observation of [
+      { kind: "network", requestSent: false },
+      { kind: "timeout", requestSent: false },
+    ] as const) {
+      const d = decideAfterAttempt({
+        attempts: 99,
+        firstEnqueuedAt: t0,
+        now: t0 + 10 * policy.maxAgeMs,
+        policy,
+        random: half,
+        classification: classifyAttempt(observation),
+      });
+      expect(d).toMatchObject({ type: "pause-destination", refundAttempt: true });
+    }
   });
 
   it("pauses the destination on systemic failures, refunding the attempt even past max attempts and age", () => {

@@ -27,6 +27,9 @@ export interface DecideInput {
   versionUid?: string;
 }
 
+/** Transient classes meaning the request never reached EHRbase. */
+const UNREACHABLE = new Set(["network-before-send", "timeout-before-send"]);
+
 export function decideAfterAttempt(input: DecideInput): Decision {
   const policy = input.policy ?? DEFAULT_RETRY_POLICY;
   assertRetryPolicy(policy);
@@ -60,6 +63,19 @@ export function decideAfterAttempt(input: DecideInput): Decision {
 
     case "transient":
     case "ambiguous": {
+      // Nothing reached EHRbase (connection refused, connect timeout): the destination is down, not
+      // this note. Like a systemic failure, pause the destination and refund the attempt, so a long
+      // outage cannot dead-letter a backlog of valid notes; one probe per pause finds it back.
+      if (c.outcome === "transient" && UNREACHABLE.has(c.errorClass)) {
+        const pauses = Math.max(1, Math.floor(input.destinationPauses ?? 1));
+        return {
+          type: "pause-destination",
+          delayMs: backoffDelayMs(policy, pauses, random, c.retryAfterMs),
+          errorClass: c.errorClass,
+          reason: c.reason,
+          refundAttempt: true,
+        };
+      }
       const reconcileFirst = c.outcome === "ambiguous";
       if (input.attempts >= policy.maxAttempts) {
         return {
