@@ -1,1 +1,16 @@
-export const PACKAGE_PLACEHOLDER = true;
+export { ehrbaseGateway } from "./ehrbase-gateway.js";
+export { createLogger, type Logger } from "./logger.js";
+export { WorkerMetrics } from "./metrics.js";
+export { type MigrateResult, migrate } from "./migrate.js";
+export { NotificationListener } from "./notification-listener.js";
+export { ProgressBar } from "./progress-bar.js";
+export { backfillNotes } from "./store/backfill-notes.js";
+export { claimBatch } from "./store/claim-batch.js";
+export type { Db } from "./store/db.js";
+export { heartbeatJob } from "./store/heartbeat-job.js";
+export { pgQueueStore } from "./store/pg-queue-store.js";
+export { type QueueStatus, queueStatus } from "./store/queue-status.js";
+export { releaseJob } from "./store/release-job.js";
+export { requeueDead } from "./store/requeue-dead.js";
+export { createWorker, type RunSummary, type Worker } from "./worker.js";
+export type { EhrbaseConnection, JobFinishedEvent, WorkerOptions } from "./worker-options.js";

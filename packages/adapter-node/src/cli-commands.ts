@@ -1,0 +1,181 @@
+/**
+ * The `ehr-sync` commands, a thin shell over the library. Configuration comes from flags or the
+ * environment (DATABASE_URL, EHRBASE_URL, EHRBASE_USER, EHRBASE_PASSWORD); secrets are never printed.
+ */
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { createLogger } from "./logger.js";
+import { WorkerMetrics } from "./metrics.js";
+import { migrate } from "./migrate.js";
+import { backfillNotes } from "./store/backfill-notes.js";
+import { queueStatus } from "./store/queue-status.js";
+import { requeueDead } from "./store/requeue-dead.js";
+import { createWorker } from "./worker.js";
+import type { WorkerOptions } from "./worker-options.js";
+
+export const USAGE = `usage: ehr-sync <command> [options]
+
+commands:
+  migrate                  apply the ehr_sync migrations (once each, in order)
+  worker                   run until SIGTERM/SIGINT (LISTEN/NOTIFY + polling)
+  run-once                 drain the jobs runnable now, then exit (for cron)
+  status [--json]          counts by state, oldest undelivered age, dead jobs with reasons
+  retry <job id>...        give the named dead jobs a fresh retry window
+  requeue --all            give every dead job a fresh retry window
+  backfill [--table T] [--patient-column C]
+                           queue notes signed before ehr-sync was installed
+
+options (worker, run-once):
+  --concurrency N  --batch-size N  --lease-seconds N  --poll-ms N  --metrics-port P  --no-listen
+
+environment: DATABASE_URL, EHRBASE_URL, EHRBASE_USER, EHRBASE_PASSWORD, EHRBASE_SYSTEM_ID, EHR_SYNC_LOG_LEVEL
+`;
+
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  print: (line: string) => void;
+  /** Resolves on SIGTERM/SIGINT (the CLI entry wires the signals). */
+  stopSignal: Promise<string>;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new CliError(`${name} is not set`);
+  return value;
+}
+
+export class CliError extends Error {}
+
+function integer(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(`--${flag} must be a non-negative integer`);
+  return n;
+}
+
+function workerOptions(
+  values: Record<string, string | boolean | undefined>,
+  env: NodeJS.ProcessEnv,
+): WorkerOptions {
+  const pick = (flag: string) => integer(flag, values[flag] as string | undefined);
+  const concurrency = pick("concurrency") ?? integer("EHR_SYNC_CONCURRENCY", env.EHR_SYNC_CONCURRENCY);
+  const batchSize = pick("batch-size");
+  const leaseSeconds = pick("lease-seconds");
+  const pollIntervalMs = pick("poll-ms");
+  return {
+    connectionString: required(env, "DATABASE_URL"),
+    ehrbase: {
+      baseUrl: env.EHRBASE_URL ?? "http://127.0.0.1:8085/ehrbase",
+      username: required(env, "EHRBASE_USER"),
+      password: required(env, "EHRBASE_PASSWORD"),
+      ...(env.EHRBASE_SYSTEM_ID ? { systemId: env.EHRBASE_SYSTEM_ID } : {}),
+    },
+    ...(concurrency ? { concurrency } : {}),
+    ...(batchSize ? { batchSize } : {}),
+    ...(leaseSeconds ? { leaseSeconds } : {}),
+    ...(pollIntervalMs ? { pollIntervalMs } : {}),
+    ...(values["no-listen"] ? { listen: false } : {}),
+  };
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      concurrency: { type: "string" },
+      "batch-size": { type: "string" },
+      "lease-seconds": { type: "string" },
+      "poll-ms": { type: "string" },
+      "metrics-port": { type: "string" },
+      "no-listen": { type: "boolean" },
+      json: { type: "boolean" },
+      all: { type: "boolean" },
+      table: { type: "string" },
+      "patient-column": { type: "string" },
+    },
+  });
+  const withDb = async <T>(fn: (db: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: required(io.env, "DATABASE_URL") });
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  };
+
+  switch (command) {
+    case "migrate": {
+      const result = await migrate(required(io.env, "DATABASE_URL"));
+      for (const m of result.applied) io.print(`applied ${String(m.version).padStart(4, "0")}_${m.name}`);
+      io.print(`${result.applied.length} applied, ${result.alreadyApplied} already applied`);
+      return 0;
+    }
+    case "worker": {
+      const metrics = new WorkerMetrics();
+      const worker = createWorker({ ...workerOptions(values, io.env), metrics, logger: createLogger() });
+      const port = integer("metrics-port", values["metrics-port"]);
+      const server = port !== undefined ? await metrics.serve(port) : undefined;
+      await worker.start();
+      const signal = await Promise.race([io.stopSignal, worker.finished.then(() => "finished")]);
+      io.print(`stopping (${signal})`);
+      await worker.stop();
+      server?.close();
+      return 0;
+    }
+    case "run-once": {
+      const worker = createWorker({ ...workerOptions(values, io.env), logger: createLogger() });
+      const summary = await worker.runOnce();
+      io.print(JSON.stringify(summary));
+      return 0;
+    }
+    case "status": {
+      const status = await withDb((db) => queueStatus(db));
+      if (values.json) {
+        io.print(JSON.stringify(status));
+        return 0;
+      }
+      const c = status.counts;
+      io.print(
+        `pending ${c.pending}  leased ${c.leased}  retry_scheduled ${c.retry_scheduled}  succeeded ${c.succeeded}  dead ${c.dead}`,
+      );
+      io.print(
+        `oldest undelivered: ${status.oldestUndeliveredSeconds === null ? "none" : `${status.oldestUndeliveredSeconds.toFixed(1)} s`}`,
+      );
+      if (status.destination.pausedUntil && status.destination.pausedUntil > new Date()) {
+        io.print(
+          `destination paused until ${status.destination.pausedUntil.toISOString()} (${status.destination.pauseReason})`,
+        );
+      }
+      for (const d of status.dead) {
+        io.print(
+          `dead job ${d.id} v${d.noteVersion} after ${d.attempts} attempt(s): ${d.errorClass} — ${d.reason}`,
+        );
+      }
+      return 0;
+    }
+    case "retry":
+    case "requeue": {
+      const ids = positionals.filter((p) => /^\d+$/.test(p));
+      if (ids.length !== positionals.length) throw new CliError("job ids are integers");
+      if (ids.length === 0 && !(command === "requeue" && values.all)) {
+        throw new CliError(`${command} needs job ids${command === "requeue" ? " or --all" : ""}`);
+      }
+      const n = await withDb((db) => requeueDead(db, ids));
+      io.print(`${n} dead job(s) queued again`);
+      return 0;
+    }
+    case "backfill": {
+      const n = await withDb((db) =>
+        backfillNotes(db, values.table ?? "public.soap_notes", values["patient-column"] ?? "patient_id"),
+      );
+      io.print(`${n} signed note(s) queued`);
+      return 0;
+    }
+    default:
+      io.print(USAGE);
+      return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * The engine's QueueStore on `pg`: each method delegates to the one-file-per-operation modules here,
+ * each one SQL function call of packages/core/sql/0002_queue_functions.sql.
+ */
+import type { AttemptRecord, QueueJob, QueueStore } from "@ehr-sync/core";
+import { buryJob } from "./bury-job.js";
+import { completeJob } from "./complete-job.js";
+import type { Db } from "./db.js";
+import { ehrIdFor, rememberEhr } from "./patient-ehr.js";
+import { pauseDestination } from "./pause-destination.js";
+import { recordAttempt } from "./record-attempt.js";
+import { releaseJob } from "./release-job.js";
+import { rescheduleJob } from "./reschedule-job.js";
+
+export function pgQueueStore(db: Db, workerId: string): QueueStore {
+  return {
+    recordAttempt: (job: QueueJob, attempt: AttemptRecord) => recordAttempt(db, workerId, job, attempt),
+    complete: (job, result) => completeJob(db, job, result),
+    reschedule: (job, retry) => rescheduleJob(db, job, retry),
+    bury: (job, failure) => buryJob(db, job, failure),
+    pauseDestination: (job, pause) => pauseDestination(db, job, pause),
+    release: (job) => releaseJob(db, job),
+    ehrIdFor: (patientKey) => ehrIdFor(db, patientKey),
+    rememberEhr: (patientKey, ehrId) => rememberEhr(db, patientKey, ehrId),
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * Retries a statement while PostgreSQL is unreachable (restart, failover, network cut), for a bounded
+ * time. Safe because every queue operation is fenced by its lease token: if a first try committed
+ * but its answer was lost, the retry finds the lease gone and answers `false`, nothing more.
+ */
+import type pg from "pg";
+import type { Db } from "./db.js";
+
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+]);
+
+/** Connection-level failures: class 08 (connection exception), 57P01-03 (shutdown, cannot connect now). */
+export function isConnectionError(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === "string" ? e.code : "";
+  if (CONNECTION_CODES.has(code) || code.startsWith("08") || /^57P0[123]$/.test(code)) return true;
+  const message = typeof e?.message === "string" ? e.message : "";
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    message,
+  );
+}
+
+export function retryingDb(db: Db, options: { maxWaitMs: number; onRetry?: (error: unknown) => void }): Db {
+  const query = async (...args: unknown[]) => {
+    const deadline = Date.now() + options.maxWaitMs;
+    let delay = 100;
+    for (;;) {
+      try {
+        return await (db.query as (...a: unknown[]) => Promise<pg.QueryResult>)(...args);
+      } catch (error) {
+        if (!isConnectionError(error) || Date.now() + delay > deadline) throw error;
+        options.onRetry?.(error);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 2_000);
+      }
+    }
+  };
+  return { query } as unknown as Db;
+}

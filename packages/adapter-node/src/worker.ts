@@ -1,0 +1,349 @@
+/**
+ * The Node worker: claim → process (core's engine) → claim again, with `concurrency` jobs in flight.
+ * Woken by LISTEN/NOTIFY, with polling as the baseline; every database call is one short statement,
+ * so no transaction is open while EHRbase is being called. `runOnce()` drains and returns (cron);
+ * `start()` runs until `stop()` (SIGTERM/SIGINT in the CLI), which lets in-flight jobs finish and
+ * releases the rest.
+ */
+import { randomBytes } from "node:crypto";
+import type { Server } from "node:http";
+import { hostname } from "node:os";
+import {
+  createSoapMapping,
+  type JobOutcome,
+  processJob,
+  type QueueJob,
+  SOAP_TEMPLATE_ID,
+  SOAP_TEMPLATE_OPT,
+  soapNoteFromRow,
+} from "@ehr-sync/core";
+import { EhrbaseClient } from "@ehr-sync/ehrbase-client";
+import pg from "pg";
+import { ehrbaseGateway } from "./ehrbase-gateway.js";
+import { withLoggedLookups } from "./logged-lookups.js";
+import { createLogger } from "./logger.js";
+import { WorkerMetrics } from "./metrics.js";
+import { NotificationListener } from "./notification-listener.js";
+import { claimBatch } from "./store/claim-batch.js";
+import { heartbeatJob } from "./store/heartbeat-job.js";
+import { pgQueueStore } from "./store/pg-queue-store.js";
+import { releaseJob } from "./store/release-job.js";
+import { retryingDb } from "./store/retrying-db.js";
+import { type JobFinishedEvent, positiveInteger, type WorkerOptions } from "./worker-options.js";
+
+export interface RunSummary {
+  succeeded: number;
+  retried: number;
+  dead: number;
+  paused: number;
+  fenced: number;
+  errors: number;
+}
+
+export interface Worker {
+  readonly id: string;
+  readonly metrics: WorkerMetrics;
+  /** The port /metrics is served on once start() has run with `metricsPort` (0 picks a free one). */
+  readonly metricsPort: number | undefined;
+  /** Runs until stop(); resolves once the loop has started. */
+  start(): Promise<void>;
+  /** Drains every job runnable now, then returns (for cron / serverless). */
+  runOnce(): Promise<RunSummary>;
+  /** Stops claiming, lets in-flight jobs finish (bounded), releases the rest, closes connections. */
+  stop(): Promise<void>;
+  /**
+   * While running (start()): resolves once no job is runnable now or leased and none is in flight;
+   * rejects after `timeoutMs` (default 5 min), e.g. while the destination is paused.
+   */
+  drain(timeoutMs?: number): Promise<void>;
+  /** Resolves when the loop started by start() has ended. */
+  readonly finished: Promise<void>;
+}
+
+function clientFrom(options: WorkerOptions): EhrbaseClient {
+  if (options.ehrbase instanceof EhrbaseClient) return options.ehrbase;
+  const e = options.ehrbase;
+  return new EhrbaseClient({
+    baseUrl: e.baseUrl,
+    auth: { type: "basic", username: e.username, password: e.password },
+    timeoutMs: e.timeoutMs ?? 30_000,
+    ...(e.systemId ? { systemId: e.systemId } : {}),
+  });
+}
+
+export function createWorker(options: WorkerOptions): Worker {
+  const concurrency = positiveInteger("concurrency", options.concurrency, 4);
+  const batchSize = positiveInteger("batchSize", options.batchSize, 10);
+  const leaseSeconds = positiveInteger("leaseSeconds", options.leaseSeconds, 60);
+  const pollIntervalMs = positiveInteger("pollIntervalMs", options.pollIntervalMs, 5_000);
+  const connectionString = options.databaseUrl ?? options.connectionString;
+  if (!connectionString) throw new TypeError("createWorker: databaseUrl is required");
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
+  const id = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const logger = (options.logger ?? createLogger()).child({ worker: id });
+  const metrics = options.metrics ?? new WorkerMetrics();
+  const mapping = options.mapping ?? createSoapMapping();
+  const toInput = options.toInput ?? (options.mapping ? undefined : soapNoteFromRow);
+  const client = clientFrom(options);
+  const gateway = ehrbaseGateway(client, (operation, seconds, ok) =>
+    metrics.ehrbaseCall.observe({ operation, result: ok ? "ok" : "error" }, seconds),
+  );
+
+  const pool = new pg.Pool({
+    connectionString,
+    max: concurrency + 2,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    ...options.pool,
+  });
+  // An idle client losing its server must not crash the process; the next query reconnects.
+  pool.on("error", (error) =>
+    logger.warn({ event: "pool_client_lost", code: (error as { code?: string }).code }),
+  );
+  const db = retryingDb(pool, {
+    maxWaitMs: options.databaseRetryMs ?? 60_000,
+    onRetry: (error) =>
+      logger.warn(
+        { event: "database_unreachable", code: (error as { code?: string }).code },
+        "retrying statement",
+      ),
+  });
+  metrics.bind(db);
+  const store = pgQueueStore(db, id);
+
+  const inFlight = new Map<string, { job: QueueJob; done: Promise<void> }>();
+  let stopping = false;
+  let wake: () => void = () => {};
+  let wakeRequested = false;
+  const requestWake = () => {
+    wakeRequested = true;
+    wake();
+  };
+  const waitForWake = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (wakeRequested || stopping) {
+        wakeRequested = false;
+        resolve();
+        return;
+      }
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = () => {};
+        wakeRequested = false;
+        resolve();
+      }
+      wake = done;
+    });
+
+  const listener =
+    options.listen === false
+      ? undefined
+      : new NotificationListener({
+          connection: { connectionString, connectionTimeoutMillis: 5_000 },
+          onWake: requestWake,
+          onHealth: (healthy) => metrics.listenerConnected.set(healthy ? 1 : 0),
+          ...(options.listenerHealthCheckMs ? { healthCheckMs: options.listenerHealthCheckMs } : {}),
+          logger,
+        });
+
+  const summary: RunSummary = { succeeded: 0, retried: 0, dead: 0, paused: 0, fenced: 0, errors: 0 };
+  const finish = (event: JobFinishedEvent) => {
+    metrics.attempts.inc({ outcome: event.outcome });
+    if (event.latencySeconds !== undefined) metrics.signToSynced.observe(event.latencySeconds);
+    options.onJobFinished?.(event);
+  };
+
+  const record = (job: QueueJob, outcome: JobOutcome) => {
+    const base = { event: "job_finished", job: job.id, version: job.noteVersion, outcome: outcome.type };
+    switch (outcome.type) {
+      case "succeeded": {
+        summary.succeeded += 1;
+        const latencySeconds = Math.max(0, (Date.now() - job.enqueuedAt.getTime()) / 1000);
+        logger.info({ ...base, action: outcome.action, latencyMs: Math.round(latencySeconds * 1000) });
+        finish({ jobId: job.id, outcome: "succeeded", latencySeconds });
+        return;
+      }
+      case "retry":
+        summary.retried += 1;
+        logger.warn({ ...base, errorClass: outcome.errorClass, delayMs: outcome.delayMs });
+        finish({ jobId: job.id, outcome: "retry", errorClass: outcome.errorClass });
+        return;
+      case "dead":
+        summary.dead += 1;
+        logger.error({ ...base, errorClass: outcome.errorClass, reason: outcome.reason });
+        finish({ jobId: job.id, outcome: "dead", errorClass: outcome.errorClass });
+        return;
+      case "paused":
+        summary.paused += 1;
+        logger.warn(
+          { ...base, errorClass: outcome.errorClass, delayMs: outcome.delayMs },
+          "destination paused",
+        );
+        finish({ jobId: job.id, outcome: "paused", errorClass: outcome.errorClass });
+        return;
+      case "fenced":
+        summary.fenced += 1;
+        logger.warn({ ...base }, "lease lost to another worker; result not written");
+        finish({ jobId: job.id, outcome: "fenced" });
+        return;
+    }
+  };
+
+  const run = (job: QueueJob) => {
+    const heartbeat = setInterval(
+      () =>
+        void heartbeatJob(db, job, leaseSeconds).then(
+          (ok) => ok || logger.warn({ event: "lease_lost", job: job.id }),
+          () => {},
+        ),
+      (leaseSeconds * 1000) / 3,
+    );
+    const done = (async () => {
+      try {
+        const outcome = await processJob(job, {
+          store,
+          gateway: withLoggedLookups(gateway, store, job),
+          mapping,
+          ...(toInput ? { toInput } : {}),
+          ...(options.retryPolicy ? { policy: options.retryPolicy } : {}),
+        });
+        record(job, outcome);
+      } catch (error) {
+        // The store was unreachable past the retry window: the lease expires and the next holder
+        // reconciles with EHRbase before sending anything.
+        summary.errors += 1;
+        logger.error(
+          { event: "job_error", job: job.id, code: (error as { code?: string }).code },
+          "left to lease rescue",
+        );
+        finish({ jobId: job.id, outcome: "error" });
+      } finally {
+        clearInterval(heartbeat);
+        inFlight.delete(job.id);
+        requestWake();
+      }
+    })();
+    inFlight.set(job.id, { job, done });
+  };
+
+  let templateReady: Promise<void> | undefined;
+  const ensureTemplate = () => {
+    templateReady ??= (async () => {
+      if (options.ensureTemplate === false || (options.mapping && options.ensureTemplate !== true)) return;
+      if (mapping.templateId !== SOAP_TEMPLATE_ID) return;
+      try {
+        await client.templates.ensure(SOAP_TEMPLATE_OPT);
+      } catch (error) {
+        // Not fatal: jobs will report the missing template and pause the destination.
+        logger.warn({ event: "template_upload_failed", code: (error as { code?: string }).code });
+      }
+    })();
+    return templateReady;
+  };
+
+  let dbFailures = 0;
+  const loop = async (mode: "forever" | "drain") => {
+    await ensureTemplate();
+    while (!stopping) {
+      const free = concurrency - inFlight.size;
+      if (free <= 0) {
+        await waitForWake(pollIntervalMs);
+        continue;
+      }
+      let jobs: QueueJob[];
+      try {
+        jobs = await claimBatch(db, id, Math.min(batchSize, free), leaseSeconds);
+        dbFailures = 0;
+      } catch (error) {
+        dbFailures += 1;
+        logger.error({ event: "claim_failed", code: (error as { code?: string }).code });
+        await waitForWake(Math.min(10_000, 250 * 2 ** Math.min(dbFailures, 6)));
+        continue;
+      }
+      for (const job of jobs) run(job);
+      if (jobs.length > 0 && jobs.length === Math.min(batchSize, free)) continue;
+      if (mode === "drain" && inFlight.size === 0 && jobs.length === 0) break;
+      await waitForWake(pollIntervalMs);
+    }
+  };
+
+  const closeConnections = async () => {
+    await listener?.stop();
+    await pool.end().catch(() => {});
+  };
+
+  let finished: Promise<void> = Promise.resolve();
+  let started = false;
+  let metricsServer: Server | undefined;
+  return {
+    id,
+    metrics,
+    get metricsPort() {
+      const address = metricsServer?.address();
+      return address && typeof address === "object" ? address.port : undefined;
+    },
+    get finished() {
+      return finished;
+    },
+    async start() {
+      if (started) throw new Error("worker already started");
+      started = true;
+      if (options.metricsPort !== undefined) {
+        metricsServer = await metrics.serve(options.metricsPort, options.metricsHost);
+      }
+      listener?.start();
+      finished = loop("forever").catch((error) => {
+        logger.fatal({ event: "worker_crashed", message: error instanceof Error ? error.name : "error" });
+        throw error;
+      });
+      logger.info({ event: "worker_started", concurrency, batchSize, leaseSeconds }, "worker started");
+    },
+    async drain(timeoutMs = 300_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (inFlight.size === 0) {
+          const busy = await db.query<{ busy: boolean }>(
+            `select exists (select 1 from ehr_sync.queue
+                             where state = 'leased'
+                                or (state in ('pending', 'retry_scheduled') and next_attempt_at <= now())) as busy`,
+          );
+          if (!busy.rows[0]?.busy) return;
+        }
+        if (Date.now() > deadline) throw new Error(`drain: jobs still runnable after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    },
+    async runOnce() {
+      if (started) throw new Error("worker already started");
+      started = true;
+      try {
+        await loop("drain");
+        await Promise.all([...inFlight.values()].map((f) => f.done));
+      } finally {
+        await closeConnections();
+      }
+      return { ...summary };
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      wake();
+      await finished.catch(() => {});
+      const pending = [...inFlight.values()];
+      const timeout = new Promise<"timeout">((resolve) =>
+        setTimeout(() => resolve("timeout"), shutdownTimeoutMs).unref(),
+      );
+      const result = await Promise.race([Promise.all(pending.map((f) => f.done)), timeout]);
+      if (result === "timeout") {
+        // The request may still land; the next holder's create meets the deterministic uid (412) and
+        // confirms instead of duplicating.
+        await Promise.all([...inFlight.values()].map((f) => releaseJob(db, f.job).catch(() => false)));
+      }
+      logger.info({ event: "worker_stopped", released: result === "timeout" ? inFlight.size : 0 });
+      metricsServer?.close();
+      await closeConnections();
+    },
+  };
+}

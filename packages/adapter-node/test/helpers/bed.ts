@@ -1,0 +1,145 @@
+/** Test-bed helpers: a migrated database of our own, signed sample notes, and EHRbase look-ups. */
+import { randomUUID } from "node:crypto";
+import { EhrbaseClient } from "@ehr-sync/ehrbase-client";
+import { createTestDatabase, ehrbaseTestConfig, requireEhrbase } from "@ehr-sync/testkit";
+import pg from "pg";
+import { migrate } from "../../src/migrate.js";
+
+export interface TestBed {
+  url: string;
+  pool: pg.Pool;
+  close: () => Promise<void>;
+}
+
+export async function migratedDatabase(prefix: string): Promise<TestBed> {
+  const database = await createTestDatabase(prefix);
+  await migrate(database.url);
+  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  pool.on("error", () => {});
+  return {
+    url: database.url,
+    pool,
+    close: async () => {
+      await pool.end();
+      await database.drop();
+    },
+  };
+}
+
+export function ehrbaseOptions(overrides: { password?: string; baseUrl?: string } = {}) {
+  const config = ehrbaseTestConfig();
+  return {
+    baseUrl: overrides.baseUrl ?? config.baseUrl,
+    username: config.user,
+    password: overrides.password ?? config.password,
+    timeoutMs: 15_000,
+  };
+}
+
+export async function ehrbaseClient(): Promise<EhrbaseClient> {
+  const config = await requireEhrbase();
+  return new EhrbaseClient({
+    baseUrl: config.baseUrl,
+    auth: { type: "basic", username: config.user, password: config.password },
+  });
+}
+
+/** A sample note row for public.soap_notes (all content invented). */
+export function noteRow(patientId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: randomUUID(),
+    patient_id: patientId,
+    patient_namespace: "ehr_sync_node_test",
+    encounter_id: `enc-${randomUUID()}`,
+    encounter_start: "2026-03-02T09:30:00Z",
+    encounter_end: "2026-03-02T09:52:00Z",
+    encounter_kind: "video",
+    provider_id: "prov-0042",
+    provider_name: "Dr. Ana Souza",
+    subjective: "Three days of sore throat and dry cough. No fever reported.",
+    objective: "Alert, speaking full sentences on video. Mild pharyngeal erythema.",
+    assessment: "Likely viral upper respiratory infection.",
+    plan: "Rest, fluids, paracetamol as needed.",
+    diagnoses: JSON.stringify([
+      { system: "ICD-10", code: "J06.9", display: "Acute upper respiratory infection" },
+    ]),
+    vitals: JSON.stringify({ pulse: { value: 76, unit: "/min" }, spo2: { value: 98, unit: "%" } }),
+    status: "signed",
+    signed_at: "2026-03-02T10:05:00Z",
+    ...overrides,
+  };
+}
+
+/** Inserts rows into public.soap_notes (the trigger queues the signed ones); returns their ids. */
+export async function insertNotes(
+  db: pg.Pool | pg.Client,
+  rows: Record<string, unknown>[],
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < rows.length; i += 100) {
+    const chunk = rows.slice(i, i + 100);
+    const columns = Object.keys(chunk[0] ?? {});
+    const values: unknown[] = [];
+    const tuples = chunk.map((row) => {
+      const placeholders = columns.map((column) => {
+        values.push(row[column]);
+        return `$${values.length}`;
+      });
+      return `(${placeholders.join(", ")})`;
+    });
+    const result = await db.query<{ id: string }>(
+      `insert into public.soap_notes (${columns.join(", ")}) values ${tuples.join(", ")} returning id::text`,
+      values,
+    );
+    ids.push(...result.rows.map((r) => r.id));
+  }
+  return ids;
+}
+
+/** `count` signed notes spread over `patients` fresh patients. */
+export async function signNotes(
+  db: pg.Pool,
+  count: number,
+  patients = Math.ceil(count / 5),
+): Promise<string[]> {
+  const patientIds = Array.from({ length: patients }, () => `pat-${randomUUID()}`);
+  return insertNotes(
+    db,
+    Array.from({ length: count }, (_, i) => noteRow(patientIds[i % patients] as string)),
+  );
+}
+
+/**
+ * Compositions in EHRbase per note id, found by AQL on the feeder audit's originating item ids,
+ * limited to the EHRs this test created (the server is shared).
+ */
+export async function compositionsByNoteId(
+  client: EhrbaseClient,
+  ehrIds: string[],
+  noteIds: string[],
+): Promise<Map<string, string[]>> {
+  const found = new Map<string, Set<string>>();
+  const wanted = new Set(noteIds);
+  for (let i = 0; i < ehrIds.length; i += 50) {
+    const chunk = ehrIds.slice(i, i + 50);
+    const list = chunk.map((id) => `'${id}'`).join(",");
+    const result = await client.aql.query<[string, string]>(
+      "SELECT c/uid/value, c/feeder_audit/originating_system_item_ids/id FROM EHR e " +
+        "CONTAINS COMPOSITION c[openEHR-EHR-COMPOSITION.encounter.v1] " +
+        `WHERE e/ehr_id/value matches {${list}}`,
+    );
+    for (const [uid, itemId] of result.rows) {
+      if (!wanted.has(itemId)) continue;
+      const uuid = uid.split("::")[0] as string;
+      const set = found.get(itemId) ?? new Set<string>();
+      set.add(uuid);
+      found.set(itemId, set);
+    }
+  }
+  return new Map([...found].map(([k, v]) => [k, [...v]]));
+}
+
+export async function ehrIdsOf(db: pg.Pool): Promise<string[]> {
+  const result = await db.query<{ ehr_id: string }>("select ehr_id::text from ehr_sync.patient_ehr");
+  return result.rows.map((r) => r.ehr_id);
+}

@@ -1,0 +1,286 @@
+/**
+ * The queue's SQL against a real PostgreSQL: migrations, the note trigger, NOTIFY, claiming with SKIP
+ * LOCKED, lease fencing, ordering, rescue, release, dead-letter requeue and status write-back.
+ */
+import { randomUUID } from "node:crypto";
+import { MIGRATIONS } from "@ehr-sync/core";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrate } from "../src/migrate.js";
+import { backfillNotes } from "../src/store/backfill-notes.js";
+import { buryJob } from "../src/store/bury-job.js";
+import { claimBatch } from "../src/store/claim-batch.js";
+import { completeJob } from "../src/store/complete-job.js";
+import { heartbeatJob } from "../src/store/heartbeat-job.js";
+import { pauseDestination } from "../src/store/pause-destination.js";
+import { releaseJob } from "../src/store/release-job.js";
+import { requeueDead } from "../src/store/requeue-dead.js";
+import { rescheduleJob } from "../src/store/reschedule-job.js";
+import { insertNotes, migratedDatabase, noteRow, type TestBed } from "./helpers/bed.js";
+
+let bed: TestBed;
+const db = () => bed.pool;
+
+beforeAll(async () => {
+  bed = await migratedDatabase("ehrsync_sql");
+});
+afterAll(async () => {
+  await bed?.close();
+});
+
+async function reset(ordering: "strict" | "supersede" | "independent" = "supersede") {
+  await db().query("truncate ehr_sync.queue, ehr_sync.attempts, public.soap_notes");
+  await db().query("update ehr_sync.destination set ordering = $1, paused_until = null", [ordering]);
+}
+
+async function jobRow(id: string) {
+  const r = await db().query("select * from ehr_sync.queue where id = $1", [id]);
+  return r.rows[0];
+}
+
+describe("migrate", () => {
+  it("applies every migration once, in order, and records it", async () => {
+    const again = await migrate(bed.url);
+    expect(again.applied).toEqual([]);
+    expect(again.alreadyApplied).toBe(MIGRATIONS.length);
+    const recorded = await db().query("select version from ehr_sync.schema_migrations order by version");
+    expect(recorded.rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+  });
+
+  it("is safe when two installers run at once", async () => {
+    const results = await Promise.all([migrate(bed.url), migrate(bed.url)]);
+    expect(results.flatMap((r) => r.applied)).toEqual([]);
+  });
+});
+
+describe("note trigger", () => {
+  it("queues a note when it is signed, not while it is a draft, and notifies in the same transaction", async () => {
+    await reset();
+    const listener = new pg.Client({ connectionString: bed.url });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on("notification", (n) => heard.push(n.channel));
+    await listener.query("listen ehr_sync");
+    try {
+      const [id] = await insertNotes(db(), [noteRow("pat-a", { status: "draft" })]);
+      expect((await db().query("select count(*)::int as n from ehr_sync.queue")).rows[0].n).toBe(0);
+
+      const client = await db().connect();
+      await client.query("begin");
+      await client.query("update public.soap_notes set status = 'signed' where id = $1", [id]);
+      expect(heard).toEqual([]);
+      await client.query("rollback");
+      client.release();
+      expect((await db().query("select count(*)::int as n from ehr_sync.queue")).rows[0].n).toBe(0);
+
+      await db().query("update public.soap_notes set status = 'signed' where id = $1", [id]);
+      const queued = await db().query("select note_id, note_version, patient_key, state from ehr_sync.queue");
+      expect(queued.rows).toEqual([{ note_id: id, note_version: 1, patient_key: "pat-a", state: "pending" }]);
+      const note = await db().query("select ehr_sync_status from public.soap_notes where id = $1", [id]);
+      expect(note.rows[0].ehr_sync_status).toBe("pending");
+      await new Promise((r) => setTimeout(r, 200));
+      expect(heard).toContain("ehr_sync");
+    } finally {
+      await listener.end();
+    }
+  });
+
+  it("queues an amendment (new version) again, but not a re-save of the same version", async () => {
+    await reset();
+    const [id] = await insertNotes(db(), [noteRow("pat-b")]);
+    await db().query("update public.soap_notes set plan = plan || ' (typo fixed)' where id = $1", [id]);
+    await db().query("update public.soap_notes set version = 2, plan = plan || ' Addendum.' where id = $1", [
+      id,
+    ]);
+    const queued = await db().query("select note_version from ehr_sync.queue order by note_version");
+    expect(queued.rows.map((r) => r.note_version)).toEqual([1, 2]);
+  });
+
+  it("backfills notes signed before installation, once", async () => {
+    await reset();
+    await db().query("alter table public.soap_notes disable trigger ehr_sync_enqueue");
+    await insertNotes(db(), [noteRow("pat-c"), noteRow("pat-c"), noteRow("pat-c", { status: "draft" })]);
+    await db().query("alter table public.soap_notes enable trigger ehr_sync_enqueue");
+    expect(await backfillNotes(db(), "public.soap_notes")).toBe(2);
+    expect(await backfillNotes(db(), "public.soap_notes")).toBe(0);
+  });
+});
+
+describe("claiming and fencing", () => {
+  it("gives each job to one claimer under concurrent claims (SKIP LOCKED)", async () => {
+    await reset("independent");
+    await insertNotes(
+      db(),
+      Array.from({ length: 40 }, () => noteRow(`pat-${randomUUID()}`)),
+    );
+    const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => claimBatch(db(), `w${i}`, 10, 30)));
+    const ids = claims.flat().map((j) => j.id);
+    expect(ids.length).toBe(40);
+    expect(new Set(ids).size).toBe(40);
+    expect(new Set(claims.flat().map((j) => j.leaseToken)).size).toBe(40);
+  });
+
+  it("fences every transition by the lease token", async () => {
+    await reset();
+    await insertNotes(db(), [noteRow("pat-d")]);
+    const [job] = await claimBatch(db(), "w1", 1, 30);
+    if (!job) throw new Error("expected a job");
+    const stale = { ...job, leaseToken: randomUUID() };
+    expect(await completeJob(db(), stale, { ehrId: randomUUID(), compositionUid: "x::y::1" })).toBe(false);
+    expect(await heartbeatJob(db(), stale, 30)).toBe(false);
+    expect(await releaseJob(db(), stale)).toBe(false);
+    expect(await buryJob(db(), stale, { errorClass: "x", reason: "y" })).toBe(false);
+    expect((await jobRow(job.id)).state).toBe("leased");
+    expect(await heartbeatJob(db(), job, 30)).toBe(true);
+    expect(await completeJob(db(), job, { ehrId: randomUUID(), compositionUid: "u::local::1" })).toBe(true);
+    expect(await completeJob(db(), job, { ehrId: randomUUID(), compositionUid: "u::local::1" })).toBe(false);
+  });
+
+  it("rescues an expired lease with one attempt counted and a reconcile flag; the old holder is fenced out", async () => {
+    await reset();
+    await insertNotes(db(), [noteRow("pat-e")]);
+    const [first] = await claimBatch(db(), "w1", 1, 1);
+    if (!first) throw new Error("expected a job");
+    await db().query(
+      "update ehr_sync.queue set lease_expires_at = now() - interval '1 second' where id = $1",
+      [first.id],
+    );
+    const [second] = await claimBatch(db(), "w2", 1, 30);
+    expect(second?.id).toBe(first.id);
+    expect(second?.reconcileFirst).toBe(true);
+    expect(second?.attempts).toBe(1);
+    expect(await completeJob(db(), first, { ehrId: randomUUID(), compositionUid: "a::b::1" })).toBe(false);
+    expect(await completeJob(db(), second!, { ehrId: randomUUID(), compositionUid: "a::b::1" })).toBe(true);
+  });
+
+  it("releases without counting an attempt, and reschedules on the database clock", async () => {
+    await reset();
+    await insertNotes(db(), [noteRow("pat-f")]);
+    const [job] = await claimBatch(db(), "w1", 1, 30);
+    expect(await releaseJob(db(), job!)).toBe(true);
+    expect((await jobRow(job!.id)).attempts).toBe(0);
+    const [again] = await claimBatch(db(), "w1", 1, 30);
+    expect(
+      await rescheduleJob(db(), again!, {
+        delayMs: 60_000,
+        errorClass: "http-503",
+        reason: "r",
+        reconcileFirst: false,
+      }),
+    ).toBe(true);
+    const row = await db().query(
+      "select state, attempts, next_attempt_at - now() > interval '55 seconds' as later from ehr_sync.queue where id = $1",
+      [job!.id],
+    );
+    expect(row.rows[0]).toEqual({ state: "retry_scheduled", attempts: 1, later: true });
+    expect(await claimBatch(db(), "w1", 1, 30)).toEqual([]);
+  });
+});
+
+describe("destination pause", () => {
+  it("blocks every claim until paused_until, without spending the job's attempt", async () => {
+    await reset("independent");
+    await insertNotes(db(), [noteRow("pat-p1"), noteRow("pat-p2")]);
+    const [job] = await claimBatch(db(), "w1", 1, 30);
+    if (!job) throw new Error("expected a job");
+    expect(
+      await pauseDestination(db(), job, { delayMs: 60_000, errorClass: "auth-rejected", reason: "401" }),
+    ).toBe(true);
+    const paused = await db().query(
+      "select paused_until > now() + interval '55 seconds' as later, pause_reason from ehr_sync.destination",
+    );
+    expect(paused.rows[0]).toEqual({ later: true, pause_reason: "auth-rejected" });
+    expect((await jobRow(job.id)).attempts).toBe(0);
+    expect((await jobRow(job.id)).state).toBe("pending");
+    // The other note is runnable, but nobody may claim while the destination is paused.
+    expect(await claimBatch(db(), "w2", 10, 30)).toEqual([]);
+    await db().query("update ehr_sync.destination set paused_until = now() - interval '1 second'");
+    const resumed = await claimBatch(db(), "w2", 10, 30);
+    expect(resumed.length).toBe(1);
+  });
+});
+
+describe("ordering", () => {
+  it("strict: a patient's newer note waits for the older one; a dead job does not block", async () => {
+    await reset("strict");
+    await insertNotes(db(), [noteRow("pat-g"), noteRow("pat-g"), noteRow("pat-h")]);
+    const first = await claimBatch(db(), "w1", 10, 30);
+    expect(first.map((j) => j.patientKey).sort()).toEqual(["pat-g", "pat-h"]);
+    const g = first.find((j) => j.patientKey === "pat-g")!;
+    expect(await claimBatch(db(), "w1", 10, 30)).toEqual([]);
+    await buryJob(db(), g, { errorClass: "invalid-input", reason: "invalid note: plan" });
+    const next = await claimBatch(db(), "w1", 10, 30);
+    expect(next.map((j) => j.patientKey)).toEqual(["pat-g"]);
+  });
+
+  it("supersede: a newer version of a note replaces an older one nobody is working on", async () => {
+    await reset("supersede");
+    const [id] = await insertNotes(db(), [noteRow("pat-i")]);
+    await db().query("update public.soap_notes set version = 2 where id = $1", [id]);
+    const states = await db().query(
+      "select note_version, state, superseded_by is not null as s from ehr_sync.queue order by 1",
+    );
+    expect(states.rows).toEqual([
+      { note_version: 1, state: "succeeded", s: true },
+      { note_version: 2, state: "pending", s: false },
+    ]);
+    const claimed = await claimBatch(db(), "w1", 10, 30);
+    expect(claimed.map((j) => j.noteVersion)).toEqual([2]);
+  });
+
+  it("supersede: versions of one note in flight go in order", async () => {
+    await reset("supersede");
+    const [id] = await insertNotes(db(), [noteRow("pat-j")]);
+    const [v1] = await claimBatch(db(), "w1", 10, 30);
+    await db().query("update public.soap_notes set version = 2 where id = $1", [id]);
+    expect(await claimBatch(db(), "w2", 10, 30)).toEqual([]);
+    await completeJob(db(), v1!, { ehrId: randomUUID(), compositionUid: "c::s::1" });
+    expect((await claimBatch(db(), "w2", 10, 30)).map((j) => j.noteVersion)).toEqual([2]);
+  });
+});
+
+describe("dead jobs and write-back", () => {
+  it("writes status back to the note row: failed with a PHI-free reason, then completed after a requeue", async () => {
+    await reset();
+    const [id] = await insertNotes(db(), [noteRow("pat-k")]);
+    const [job] = await claimBatch(db(), "w1", 1, 30);
+    await buryJob(db(), job!, { errorClass: "invalid-input", reason: "invalid note: vitals.pulse" });
+    let note = await db().query(
+      "select ehr_sync_status, ehr_sync_error, retry_count from public.soap_notes where id = $1",
+      [id],
+    );
+    expect(note.rows[0]).toEqual({
+      ehr_sync_status: "failed",
+      ehr_sync_error: "invalid note: vitals.pulse",
+      retry_count: 1,
+    });
+
+    expect(await requeueDead(db(), [job!.id])).toBe(1);
+    const [again] = await claimBatch(db(), "w1", 1, 30);
+    expect(again?.reconcileFirst).toBe(true);
+    expect(again?.attemptsAtWindowStart).toBe(1);
+    const uid = `${randomUUID()}::local.ehrbase.org::1`;
+    await completeJob(db(), again!, { ehrId: randomUUID(), compositionUid: uid });
+    note = await db().query(
+      "select ehr_sync_status, ehr_sync_error, ehr_composition_uid, ehr_synced_at is not null as synced from public.soap_notes where id = $1",
+      [id],
+    );
+    expect(note.rows[0]).toEqual({
+      ehr_sync_status: "completed",
+      ehr_sync_error: null,
+      ehr_composition_uid: uid,
+      synced: true,
+    });
+  });
+
+  it("keeps the attempt log append-only", async () => {
+    await reset();
+    await insertNotes(db(), [noteRow("pat-l")]);
+    const [job] = await claimBatch(db(), "w1", 1, 30);
+    await db().query("select ehr_sync.record_attempt($1, 'w1', $2, 'create', 204, 12, 'success', null)", [
+      job!.id,
+      job!.leaseToken,
+    ]);
+    await expect(db().query("update ehr_sync.attempts set outcome = 'x'")).rejects.toThrow(/append-only/);
+  });
+});
