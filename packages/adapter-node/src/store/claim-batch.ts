@@ -1,6 +1,6 @@
 import type { QueueJob } from "@ehr-sync/core";
+import { jobFromRow, type QueueRow } from "@ehr-sync/core";
 import type { Db } from "./db.js";
-import { jobFromRow, type QueueRow } from "./queue-row.js";
 
 /**
  * Leases up to `limit` runnable jobs with fresh fencing tokens (ehr_sync.claim_batch: rescues expired

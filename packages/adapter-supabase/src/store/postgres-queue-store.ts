@@ -3,38 +3,14 @@
  * function (packages/core/sql/0002_queue_functions.sql), the same functions the Node worker calls.
  * Each call is a single autocommit statement, fenced by the job's lease token in SQL.
  */
-import type { AttemptRecord, QueueJob, QueueStore } from "@ehr-sync/core";
+import {
+  type AttemptRecord,
+  jobFromRow,
+  type QueueJob,
+  type QueueRow,
+  type QueueStore,
+} from "@ehr-sync/core";
 import type { Sql } from "../database.js";
-
-interface QueueRow {
-  id: string;
-  note_id: string;
-  note_version: number;
-  patient_key: string;
-  payload: unknown;
-  attempts: number;
-  attempts_at_window_start: number;
-  first_enqueued_at: Date;
-  enqueued_at: Date;
-  lease_token: string;
-  reconcile_first: boolean;
-}
-
-function toJob(row: QueueRow): QueueJob {
-  return {
-    id: String(row.id),
-    noteId: row.note_id,
-    noteVersion: row.note_version,
-    patientKey: row.patient_key,
-    payload: row.payload,
-    attempts: row.attempts,
-    attemptsAtWindowStart: row.attempts_at_window_start,
-    firstEnqueuedAt: row.first_enqueued_at,
-    enqueuedAt: row.enqueued_at,
-    leaseToken: row.lease_token,
-    reconcileFirst: row.reconcile_first,
-  };
-}
 
 async function flag(query: Promise<{ ok: boolean }[]>): Promise<boolean> {
   const rows = await query;
@@ -51,7 +27,7 @@ export class PostgresQueueStore implements QueueStore {
   async claimBatch(limit: number, leaseSeconds: number): Promise<QueueJob[]> {
     const rows = await this.sql<QueueRow[]>`
       select * from ehr_sync.claim_batch(${this.workerName}, ${limit}::int, ${leaseSeconds}::int)`;
-    return rows.map(toJob);
+    return rows.map(jobFromRow);
   }
 
   async recordAttempt(job: QueueJob, attempt: AttemptRecord): Promise<void> {

@@ -1,4 +1,5 @@
 export * from "./observe-error.js";
 export * from "./ports.js";
 export * from "./process-job.js";
+export * from "./queue-row.js";
 export * from "./soap-note-row.js";

@@ -1,8 +1,11 @@
-import type { QueueJob } from "@ehr-sync/core";
+import type { QueueJob } from "./ports.js";
 
-/** A row of ehr_sync.queue as `pg` returns it (bigint ids come back as strings). */
+/**
+ * A row of `ehr_sync.queue` as PostgreSQL drivers return it (bigint ids may come back as strings,
+ * timestamps as Dates). Both adapters turn claimed rows into engine jobs with `jobFromRow`.
+ */
 export interface QueueRow {
-  id: string;
+  id: string | number;
   note_id: string;
   note_version: number;
   patient_key: string;
