@@ -26,7 +26,14 @@ eval "$(bash scripts/testbed.sh env)"
 pnpm turbo run build
 pnpm lint
 pnpm turbo run typecheck
-pnpm turbo run test --concurrency=1
-pnpm -r --if-present run test:deno
+log=$(mktemp)
+pnpm turbo run test --concurrency=1 2>&1 | tee "$log"
+pnpm -r --if-present run test:deno 2>&1 | tee -a "$log"
 
+# One closing line for CI: vitest's "Tests  N passed" and Deno's "ok | N passed" summed up. Any
+# failure has already stopped the script (pipefail), so what is left to report is what passed.
+passed=$(sed 's/\x1b\[[0-9;]*m//g' "$log" |
+  grep -oE '(Tests +[0-9]+ passed|ok \| [0-9]+ passed)' | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')
+rm -f "$log"
 echo "[test-all] done in $(( $(date +%s) - started )) s"
+echo "ehr-sync: $passed passed, 0 failed"
