@@ -3,14 +3,14 @@
  * LOCKED, lease fencing, ordering, rescue, release, dead-letter requeue and status write-back.
  */
 import { randomUUID } from "node:crypto";
-import { MIGRATIONS } from "@ehr-sync/core";
+import { MIGRATIONS, type QueueJob } from "@ehr-sync/core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../src/migrate.js";
 import { backfillNotes } from "../src/store/backfill-notes.js";
 import { buryJob } from "../src/store/bury-job.js";
 import { claimBatch } from "../src/store/claim-batch.js";
-import { completeJob } from "../src/store/complete-job.js";
+import { completeJobs } from "../src/store/complete-jobs.js";
 import { heartbeatJob } from "../src/store/heartbeat-job.js";
 import { pauseDestination } from "../src/store/pause-destination.js";
 import { releaseJob } from "../src/store/release-job.js";
@@ -31,6 +31,17 @@ afterAll(async () => {
 async function reset(ordering: "strict" | "supersede" | "independent" = "supersede") {
   await db().query("truncate ehr_sync.queue, ehr_sync.attempts, public.soap_notes");
   await db().query("update ehr_sync.destination set ordering = $1, paused_until = null", [ordering]);
+}
+
+/** One completion through ehr_sync.complete_batch, as the worker sends it. */
+async function completeJob(
+  database: pg.Pool,
+  job: QueueJob,
+  result: { ehrId: string; compositionUid: string },
+) {
+  const attempt = { action: "create" as const, httpStatus: 204, durationMs: 12, outcome: "success" as const };
+  const done = await completeJobs(database, "test-worker", [{ job, delivery: { ...result, attempt } }]);
+  return done.has(job.id);
 }
 
 async function jobRow(id: string) {
@@ -282,5 +293,95 @@ describe("dead jobs and write-back", () => {
       job!.leaseToken,
     ]);
     await expect(db().query("update ehr_sync.attempts set outcome = 'x'")).rejects.toThrow(/append-only/);
+  });
+
+  it("completes many jobs in one statement, logging every attempt, completing only those whose lease holds", async () => {
+    await reset("independent");
+    await insertNotes(db(), [noteRow("pat-m"), noteRow("pat-m"), noteRow("pat-n")]);
+    const jobs = await claimBatch(db(), "w1", 3, 30);
+    expect(jobs).toHaveLength(3);
+    const [a, b, c] = jobs as [QueueJob, QueueJob, QueueJob];
+    const attempt = {
+      action: "create" as const,
+      httpStatus: 204,
+      durationMs: 9,
+      outcome: "success" as const,
+    };
+    const delivery = (n: number) => ({
+      ehrId: randomUUID(),
+      compositionUid: `${randomUUID()}::s::${n}`,
+      attempt,
+    });
+    const done = await completeJobs(db(), "w1", [
+      { job: a, delivery: delivery(1) },
+      { job: { ...b, leaseToken: randomUUID() }, delivery: delivery(1) },
+      { job: c, delivery: delivery(1) },
+    ]);
+    expect([...done].sort()).toEqual([a.id, c.id].sort());
+    expect((await jobRow(b.id)).state).toBe("leased");
+    const logged = await db().query<{ job_id: string; action: string; http_status: number; outcome: string }>(
+      "select job_id::text, action, http_status, outcome from ehr_sync.attempts order by id",
+    );
+    // The fenced worker's request did happen, so its attempt is logged too.
+    expect(logged.rows.map((r) => r.job_id).sort()).toEqual([a.id, b.id, c.id].sort());
+    expect(new Set(logged.rows.map((r) => `${r.action}/${r.http_status}/${r.outcome}`))).toEqual(
+      new Set(["create/204/success"]),
+    );
+    const notes = await db().query(
+      "select count(*)::int as n from public.soap_notes where ehr_sync_status = 'completed'",
+    );
+    expect(notes.rows[0].n).toBe(2);
+  });
+
+  it("writes back to an app table whatever the type of its id column (text, bigint), without scanning it", async () => {
+    for (const idType of ["text", "bigint"]) {
+      await reset();
+      const table = `public.app_notes_${idType}`;
+      await db().query(`drop table if exists ${table}`);
+      await db().query(
+        `create table ${table} (id ${idType} primary key, patient_ref text, status text,
+           ehr_sync_status text, ehr_sync_error text, retry_count int default 0, ehr_composition_uid text,
+           ehr_synced_at timestamptz)`,
+      );
+      await db().query(`select ehr_sync.attach_note_trigger('${table}', 'patient_ref')`);
+      // Enough unsigned history that a scan per completion would be the planner's last resort.
+      await db().query(
+        `insert into ${table} (id, patient_ref, status)
+         select g::${idType}, 'pat-o', case when g <= 50 then 'signed' else 'draft' end from generate_series(1, 3000) g`,
+      );
+      await db().query(`analyze ${table}`);
+      const client = await bed.pool.connect();
+      try {
+        const seqScans = async () => {
+          await client.query("select pg_stat_force_next_flush()");
+          const r = await client.query(
+            "select seq_scan::int as n from pg_stat_user_tables where relid = $1::regclass",
+            [table],
+          );
+          return r.rows[0].n as number;
+        };
+        const before = await seqScans();
+        const jobs = await claimBatch(client, "w1", 50, 30);
+        expect(jobs).toHaveLength(50);
+        const attempt = { action: "create" as const, durationMs: 5, outcome: "success" as const };
+        await completeJobs(
+          client,
+          "w1",
+          jobs.map((job) => ({
+            job,
+            delivery: { ehrId: randomUUID(), compositionUid: `u-${job.noteId}::s::1`, attempt },
+          })),
+        );
+        expect(await seqScans()).toBe(before);
+      } finally {
+        client.release();
+      }
+      const rows = await db().query(
+        `select count(*)::int as n from ${table}
+          where ehr_sync_status = 'completed' and ehr_composition_uid = 'u-' || id::text || '::s::1'`,
+      );
+      expect(rows.rows[0].n).toBe(50);
+      await db().query(`drop table ${table}`);
+    }
   });
 });

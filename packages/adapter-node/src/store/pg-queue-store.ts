@@ -1,10 +1,10 @@
 /**
  * The engine's QueueStore on `pg`: each method delegates to the one-file-per-operation modules here,
- * each one SQL function call of packages/core/sql/0002_queue_functions.sql.
+ * each one SQL function call of packages/core/sql.
  */
 import type { AttemptRecord, QueueJob, QueueStore } from "@ehr-sync/core";
 import { buryJob } from "./bury-job.js";
-import { completeJob } from "./complete-job.js";
+import { completeJobs } from "./complete-jobs.js";
 import type { Db } from "./db.js";
 import { ehrIdFor, rememberEhr } from "./patient-ehr.js";
 import { pauseDestination } from "./pause-destination.js";
@@ -15,7 +15,7 @@ import { rescheduleJob } from "./reschedule-job.js";
 export function pgQueueStore(db: Db, workerId: string): QueueStore {
   return {
     recordAttempt: (job: QueueJob, attempt: AttemptRecord) => recordAttempt(db, workerId, job, attempt),
-    complete: (job, result) => completeJob(db, job, result),
+    complete: async (job, delivery) => (await completeJobs(db, workerId, [{ job, delivery }])).has(job.id),
     reschedule: (job, retry) => rescheduleJob(db, job, retry),
     bury: (job, failure) => buryJob(db, job, failure),
     pauseDestination: (job, pause) => pauseDestination(db, job, pause),

@@ -1,10 +1,11 @@
 /**
  * The engine's QueueStore on postgres.js: every method is one call of a shared `ehr_sync` SQL
- * function (packages/core/sql/0002_queue_functions.sql), the same functions the Node worker calls.
+ * function (packages/core/sql/0002_queue_functions.sql, 0005_fast_paths.sql), the same functions the Node worker calls.
  * Each call is a single autocommit statement, fenced by the job's lease token in SQL.
  */
 import {
   type AttemptRecord,
+  type CompletedDelivery,
   jobFromRow,
   type QueueJob,
   type QueueRow,
@@ -37,10 +38,21 @@ export class PostgresQueueStore implements QueueStore {
         ${attempt.outcome}, ${attempt.errorClass ?? null})`;
   }
 
-  complete(job: QueueJob, result: { ehrId: string; compositionUid: string }): Promise<boolean> {
-    return flag(this.sql<{ ok: boolean }[]>`
-      select ehr_sync.complete(${job.id}::bigint, ${job.leaseToken}::uuid, ${result.ehrId}::uuid,
-        ${result.compositionUid}) as ok`);
+  /** Logs the successful attempt and completes the job in one statement (ehr_sync.complete_batch). */
+  async complete(job: QueueJob, delivery: CompletedDelivery): Promise<boolean> {
+    const item = {
+      id: job.id,
+      lease_token: job.leaseToken,
+      ehr_id: delivery.ehrId,
+      composition_uid: delivery.compositionUid,
+      action: delivery.attempt.action,
+      http_status: delivery.attempt.httpStatus ?? null,
+      duration_ms: delivery.attempt.durationMs,
+    };
+    // ::text::jsonb: postgres.js would JSON-encode a string bound straight to jsonb a second time.
+    const rows = await this.sql<{ id: string }[]>`
+      select id::text from ehr_sync.complete_batch(${this.workerName}, ${JSON.stringify([item])}::text::jsonb) as done(id)`;
+    return rows.some((row) => row.id === job.id);
   }
 
   reschedule(

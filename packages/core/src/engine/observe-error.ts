@@ -34,7 +34,8 @@ export function observationFromError(error: unknown, templateId: string): Attemp
       ...(e.uidAlreadyExists === true ? { uidAlreadyExists: true } : {}),
     };
   }
-  return { kind: "network", requestSent: true };
+  // No status and no known code: a network-level failure, sent unless the error says otherwise.
+  return { kind: "network", requestSent };
 }
 
 /** HTTP status of an error, when it has one (for the attempt log). */

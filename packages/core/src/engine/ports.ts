@@ -30,10 +30,21 @@ export interface AttemptRecord {
   errorClass?: string;
 }
 
+/** What a successful delivery hands to the store. */
+export interface CompletedDelivery {
+  ehrId: string;
+  compositionUid: string;
+  attempt: AttemptRecord;
+}
+
 /** Every method is fenced by the job's lease token; `false` means another worker owns the job now. */
 export interface QueueStore {
   recordAttempt(job: QueueJob, attempt: AttemptRecord): Promise<void>;
-  complete(job: QueueJob, result: { ehrId: string; compositionUid: string }): Promise<boolean>;
+  /**
+   * Records the successful attempt and completes the job, atomically (ehr_sync.complete_batch): the
+   * attempt is logged even when the lease was lost, because the request did happen.
+   */
+  complete(job: QueueJob, result: CompletedDelivery): Promise<boolean>;
   reschedule(
     job: QueueJob,
     retry: { delayMs: number; errorClass: string; reason: string; reconcileFirst: boolean },
@@ -58,6 +69,10 @@ export type FoundComposition =
  * @ehr-sync/ehrbase-client's errors do.
  */
 export interface EhrGateway {
+  /**
+   * The server's system id (part of every version uid). May reject with `code: "not_found"` while the
+   * server has no EHR to read it from; the engine then ensures the patient's EHR first and asks again.
+   */
   systemId(): Promise<string>;
   ensureEhr(subject: { id: string; namespace: string }): Promise<string>;
   findComposition(ehrId: string, uuid: string, templateId: string): Promise<FoundComposition | null>;

@@ -46,6 +46,16 @@ function recordedNoteVersion(flat: Record<string, unknown>): number | undefined 
   return undefined;
 }
 
+/** The gateway's system id, or undefined when the server cannot tell yet (no EHR exists). */
+async function systemIdIfKnown(gateway: EhrGateway): Promise<string | undefined> {
+  try {
+    return await gateway.systemId();
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "not_found") return undefined;
+    throw error;
+  }
+}
+
 function withoutUid(flat: Record<string, unknown>): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
   for (const key in flat) if (!key.endsWith("/_uid")) copy[key] = flat[key];
@@ -117,12 +127,27 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
     }
   };
 
-  let systemId: string;
   let prepared: ReturnType<typeof mapping.prepare>;
+  /** Set when the patient's EHR had to be ensured before the system id could be known. */
+  let ensuredEhrId: string | undefined;
   try {
-    systemId = await gateway.systemId();
     const input = options.toInput ? options.toInput(job.payload) : job.payload;
-    prepared = mapping.prepare(input, { systemId });
+    const systemId = await systemIdIfKnown(gateway);
+    if (systemId !== undefined) {
+      prepared = mapping.prepare(input, { systemId });
+    } else {
+      // A server with no EHR yet has no system id to read; it is learnt from the first EHR created.
+      // Map once with a placeholder to learn the patient (an invalid note fails here, whatever the
+      // id), ensure their EHR, then map for real.
+      prepared = mapping.prepare(input, { systemId: "unknown" });
+      if (prepared.ok) {
+        action = "ensure-ehr";
+        ensuredEhrId = await gateway.ensureEhr(prepared.ehrSubject);
+        await store.rememberEhr(job.patientKey, ensuredEhrId);
+        action = "validate";
+        prepared = mapping.prepare(input, { systemId: await gateway.systemId() });
+      }
+    }
   } catch (error) {
     return fail(observationFromError(error, mapping.templateId), statusOf(error));
   }
@@ -141,7 +166,7 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
   let ehrId: string;
   try {
     action = "ensure-ehr";
-    const known = await store.ehrIdFor(job.patientKey);
+    const known = ensuredEhrId ?? (await store.ehrIdFor(job.patientKey));
     if (known) {
       ehrId = known;
     } else {
@@ -198,9 +223,14 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
       versionUid = await create();
     }
 
+    // The success is logged by complete() in the same transaction (one round trip, never half-written).
     const success = classifyAttempt({ kind: "success", versionUid });
-    await logAttempt(success);
-    return (await store.complete(job, { ehrId, compositionUid: versionUid }))
+    const attempt: AttemptRecord = {
+      action,
+      durationMs: Math.round(now() - started),
+      outcome: success.outcome,
+    };
+    return (await store.complete(job, { ehrId, compositionUid: versionUid, attempt }))
       ? { type: "succeeded", compositionUid: versionUid, ehrId, action }
       : { type: "fenced" };
   } catch (error) {
