@@ -22,9 +22,12 @@ export interface WorkerOptions {
   connectionString?: string;
   /** EHRbase connection, or a ready EhrbaseClient. */
   ehrbase: EhrbaseConnection | EhrbaseClient;
-  /** Jobs processed at once (default 4). */
+  /** EHRbase deliveries in flight at once (default 4). */
   concurrency?: number;
-  /** Jobs claimed per round trip, at most the free slots (default 10). */
+  /**
+   * Jobs claimed per round trip (default 10). The worker keeps up to this many claimed ahead of the
+   * running ones (leases heartbeating), so other workers cannot take them meanwhile; 1 turns it off.
+   */
   batchSize?: number;
   /** Lease length; heartbeats renew it every third of it (default 60 s). */
   leaseSeconds?: number;

@@ -1,15 +1,22 @@
 /**
- * The Node worker: claim → process (core's engine) → claim again, with `concurrency` jobs in flight.
- * Woken by LISTEN/NOTIFY, with polling as the baseline; every database call is one short statement,
- * so no transaction is open while EHRbase is being called. `runOnce()` drains and returns (cron);
- * `start()` runs until `stop()` (SIGTERM/SIGINT in the CLI), which lets in-flight jobs finish and
- * releases the rest.
+ * The Node worker: claim → process (core's engine) → claim again, with `concurrency` EHRbase
+ * deliveries in flight. Woken by LISTEN/NOTIFY, with polling as the baseline; every database call is
+ * one short statement, so no transaction is open while EHRbase is being called. `runOnce()` drains
+ * and returns (cron); `start()` runs until `stop()` (SIGTERM/SIGINT in the CLI), which lets in-flight
+ * jobs finish and releases the rest.
+ *
+ * Throughput: the database work around a delivery is kept off EHRbase's critical path. Up to
+ * `batchSize` jobs are claimed ahead of the running ones (their leases heartbeat from the claim on),
+ * so a slot that frees starts its next job at once and claims stay whole batches; a slot frees as
+ * soon as EHRbase has answered, while the completion is written (grouped with others, see
+ * store/completion-batcher.ts).
  */
 import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import { hostname } from "node:os";
 import {
   createSoapMapping,
+  type EhrGateway,
   type JobOutcome,
   processJob,
   type QueueJob,
@@ -112,7 +119,14 @@ export function createWorker(options: WorkerOptions): Worker {
   metrics.bind(db);
   const store = pgQueueStore(db, id);
 
+  /** Started jobs, until their outcome is written. */
   const inFlight = new Map<string, { job: QueueJob; done: Promise<void> }>();
+  /** Claimed ahead, waiting for a slot. */
+  const ready: QueueJob[] = [];
+  /** Started jobs whose EHRbase calls are not over yet: what `concurrency` bounds. */
+  let delivering = 0;
+  /** Heartbeats of every lease this worker holds (ready or in flight). */
+  const heartbeats = new Map<string, NodeJS.Timeout>();
   let stopping = false;
   let wake: () => void = () => {};
   let wakeRequested = false;
@@ -136,6 +150,22 @@ export function createWorker(options: WorkerOptions): Worker {
       }
       wake = done;
     });
+
+  const holdLease = (job: QueueJob) => {
+    const timer = setInterval(
+      () =>
+        void heartbeatJob(db, job, leaseSeconds).then(
+          (ok) => ok || logger.warn({ event: "lease_lost", job: job.id }),
+          () => {},
+        ),
+      (leaseSeconds * 1000) / 3,
+    );
+    heartbeats.set(job.id, timer);
+  };
+  const dropLease = (job: QueueJob) => {
+    clearInterval(heartbeats.get(job.id));
+    heartbeats.delete(job.id);
+  };
 
   const listener =
     options.listen === false
@@ -192,19 +222,19 @@ export function createWorker(options: WorkerOptions): Worker {
   };
 
   const run = (job: QueueJob) => {
-    const heartbeat = setInterval(
-      () =>
-        void heartbeatJob(db, job, leaseSeconds).then(
-          (ok) => ok || logger.warn({ event: "lease_lost", job: job.id }),
-          () => {},
-        ),
-      (leaseSeconds * 1000) / 3,
-    );
+    delivering += 1;
+    let holdsSlot = true;
+    const freeSlot = () => {
+      if (!holdsSlot) return;
+      holdsSlot = false;
+      delivering -= 1;
+      requestWake();
+    };
     const done = (async () => {
       try {
         const outcome = await processJob(job, {
           store,
-          gateway: withLoggedLookups(gateway, store, job),
+          gateway: freeingSlotOnDelivery(withLoggedLookups(gateway, store, job), freeSlot),
           mapping,
           ...(toInput ? { toInput } : {}),
           ...(options.retryPolicy ? { policy: options.retryPolicy } : {}),
@@ -220,12 +250,30 @@ export function createWorker(options: WorkerOptions): Worker {
         );
         finish({ jobId: job.id, outcome: "error" });
       } finally {
-        clearInterval(heartbeat);
+        freeSlot();
+        dropLease(job);
         inFlight.delete(job.id);
         requestWake();
       }
     })();
     inFlight.set(job.id, { job, done });
+  };
+
+  const startReady = () => {
+    while (!stopping && delivering < concurrency && ready.length > 0) run(ready.shift() as QueueJob);
+  };
+  /**
+   * Claim again once the look-ahead is used up (or slots sit idle), up to `batchSize` jobs ahead of
+   * the running ones, and never more than a few batches of leases in all: claims stay whole batches
+   * instead of one job per freed slot.
+   */
+  const wantToClaim = () => {
+    if (ready.length > 0 && concurrency - delivering <= ready.length) return 0;
+    const room = Math.min(
+      concurrency + batchSize - delivering - ready.length,
+      concurrency * 2 + batchSize - inFlight.size - ready.length,
+    );
+    return Math.max(0, Math.min(batchSize, room));
   };
 
   let templateReady: Promise<void> | undefined;
@@ -247,14 +295,15 @@ export function createWorker(options: WorkerOptions): Worker {
   const loop = async (mode: "forever" | "drain") => {
     await ensureTemplate();
     while (!stopping) {
-      const free = concurrency - inFlight.size;
-      if (free <= 0) {
+      startReady();
+      const want = wantToClaim();
+      if (want <= 0) {
         await waitForWake(pollIntervalMs);
         continue;
       }
       let jobs: QueueJob[];
       try {
-        jobs = await claimBatch(db, id, Math.min(batchSize, free), leaseSeconds);
+        jobs = await claimBatch(db, id, want, leaseSeconds);
         dbFailures = 0;
       } catch (error) {
         dbFailures += 1;
@@ -262,11 +311,23 @@ export function createWorker(options: WorkerOptions): Worker {
         await waitForWake(Math.min(10_000, 250 * 2 ** Math.min(dbFailures, 6)));
         continue;
       }
-      for (const job of jobs) run(job);
-      if (jobs.length > 0 && jobs.length === Math.min(batchSize, free)) continue;
-      if (mode === "drain" && inFlight.size === 0 && jobs.length === 0) break;
+      for (const job of jobs) {
+        holdLease(job);
+        ready.push(job);
+      }
+      startReady();
+      if (jobs.length > 0 && jobs.length === want) continue;
+      if (mode === "drain" && inFlight.size === 0 && ready.length === 0 && jobs.length === 0) break;
       await waitForWake(pollIntervalMs);
     }
+  };
+
+  /** Jobs claimed ahead but never started go straight back, without an attempt. */
+  const releaseReady = async () => {
+    const unstarted = ready.splice(0);
+    for (const job of unstarted) dropLease(job);
+    await Promise.all(unstarted.map((job) => releaseJob(db, job).catch(() => false)));
+    return unstarted.length;
   };
 
   const closeConnections = async () => {
@@ -303,7 +364,7 @@ export function createWorker(options: WorkerOptions): Worker {
     async drain(timeoutMs = 300_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        if (inFlight.size === 0) {
+        if (inFlight.size === 0 && ready.length === 0) {
           const busy = await db.query<{ busy: boolean }>(
             `select exists (select 1 from ehr_sync.queue
                              where state = 'leased'
@@ -321,6 +382,7 @@ export function createWorker(options: WorkerOptions): Worker {
       try {
         await loop("drain");
         await Promise.all([...inFlight.values()].map((f) => f.done));
+        await releaseReady();
       } finally {
         await closeConnections();
       }
@@ -331,6 +393,7 @@ export function createWorker(options: WorkerOptions): Worker {
       stopping = true;
       wake();
       await finished.catch(() => {});
+      const releasedAhead = await releaseReady();
       const pending = [...inFlight.values()];
       const timeout = new Promise<"timeout">((resolve) =>
         setTimeout(() => resolve("timeout"), shutdownTimeoutMs).unref(),
@@ -341,9 +404,28 @@ export function createWorker(options: WorkerOptions): Worker {
         // confirms instead of duplicating.
         await Promise.all([...inFlight.values()].map((f) => releaseJob(db, f.job).catch(() => false)));
       }
-      logger.info({ event: "worker_stopped", released: result === "timeout" ? inFlight.size : 0 });
+      const released = releasedAhead + (result === "timeout" ? inFlight.size : 0);
+      for (const timer of heartbeats.values()) clearInterval(timer);
+      logger.info({ event: "worker_stopped", released });
       metricsServer?.close();
       await closeConnections();
+    },
+  };
+}
+
+/** Frees the job's slot the moment EHRbase has taken the composition (create or update answered). */
+function freeingSlotOnDelivery(gateway: EhrGateway, freeSlot: () => void): EhrGateway {
+  return {
+    ...gateway,
+    createComposition: async (...args) => {
+      const created = await gateway.createComposition(...args);
+      freeSlot();
+      return created;
+    },
+    updateComposition: async (...args) => {
+      const updated = await gateway.updateComposition(...args);
+      freeSlot();
+      return updated;
     },
   };
 }

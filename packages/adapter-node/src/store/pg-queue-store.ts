@@ -1,26 +1,29 @@
 /**
  * The engine's QueueStore on `pg`: each method delegates to the one-file-per-operation modules here,
- * each one SQL function call of packages/core/sql.
+ * each one SQL function call of packages/core/sql. Completions are grouped (CompletionBatcher) and
+ * patients' EHR ids are remembered in memory (PatientEhrCache): the two calls every delivery makes.
  */
 import type { AttemptRecord, QueueJob, QueueStore } from "@ehr-sync/core";
 import { buryJob } from "./bury-job.js";
-import { completeJobs } from "./complete-jobs.js";
+import { CompletionBatcher } from "./completion-batcher.js";
 import type { Db } from "./db.js";
-import { ehrIdFor, rememberEhr } from "./patient-ehr.js";
+import { PatientEhrCache } from "./patient-ehr-cache.js";
 import { pauseDestination } from "./pause-destination.js";
 import { recordAttempt } from "./record-attempt.js";
 import { releaseJob } from "./release-job.js";
 import { rescheduleJob } from "./reschedule-job.js";
 
 export function pgQueueStore(db: Db, workerId: string): QueueStore {
+  const completions = new CompletionBatcher(db, workerId);
+  const ehrs = new PatientEhrCache(db);
   return {
     recordAttempt: (job: QueueJob, attempt: AttemptRecord) => recordAttempt(db, workerId, job, attempt),
-    complete: async (job, delivery) => (await completeJobs(db, workerId, [{ job, delivery }])).has(job.id),
+    complete: (job, delivery) => completions.complete(job, delivery),
     reschedule: (job, retry) => rescheduleJob(db, job, retry),
     bury: (job, failure) => buryJob(db, job, failure),
     pauseDestination: (job, pause) => pauseDestination(db, job, pause),
     release: (job) => releaseJob(db, job),
-    ehrIdFor: (patientKey) => ehrIdFor(db, patientKey),
-    rememberEhr: (patientKey, ehrId) => rememberEhr(db, patientKey, ehrId),
+    ehrIdFor: (patientKey) => ehrs.ehrIdFor(patientKey),
+    rememberEhr: (patientKey, ehrId) => ehrs.rememberEhr(patientKey, ehrId),
   };
 }
