@@ -117,7 +117,8 @@ export function createWorker(options: WorkerOptions): Worker {
       ),
   });
   metrics.bind(db);
-  const store = pgQueueStore(db, id);
+  // Completions linger briefly for company only while other deliveries are still under way.
+  const store = pgQueueStore(db, id, { othersInFlight: () => delivering > 0 });
 
   /** Started jobs, until their outcome is written. */
   const inFlight = new Map<string, { job: QueueJob; done: Promise<void> }>();

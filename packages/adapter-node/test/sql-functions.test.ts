@@ -384,4 +384,15 @@ describe("dead jobs and write-back", () => {
       await db().query(`drop table ${table}`);
     }
   });
+
+  it("hands out the patient's EHR id with the claimed job once ehr_sync.patient_ehr knows it", async () => {
+    await reset("independent");
+    await insertNotes(db(), [noteRow("pat-known"), noteRow("pat-new")]);
+    const ehrId = randomUUID();
+    await db().query("select ehr_sync.remember_ehr('pat-known', $1::uuid)", [ehrId]);
+    const jobs = await claimBatch(db(), "w1", 2, 30);
+    const byPatient = new Map(jobs.map((j) => [j.patientKey, j]));
+    expect(byPatient.get("pat-known")?.knownEhrId).toBe(ehrId);
+    expect(byPatient.get("pat-new")?.knownEhrId).toBeUndefined();
+  });
 });

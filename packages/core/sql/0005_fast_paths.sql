@@ -7,7 +7,8 @@
 --   scanned the whole notes table. It now casts the note id to the id column's own type, writes a
 --   whole batch per app table in one statement.
 -- * claim_batch rescued expired leases through a second function call on every claim; it now looks
---   for an expired lease first (one index probe) and rescues only when there is one.
+--   for an expired lease first (one index probe) and rescues only when there is one. It also hands
+--   out the patient's EHR id when ehr_sync.patient_ehr knows it, so a delivery needs no look-up.
 
 -- Mirrors the state of many jobs of one app table onto their note rows in one statement, for the
 -- version each job carries (the note trigger sees a signed note of an unchanged version: no-op).
@@ -15,18 +16,23 @@ CREATE OR REPLACE FUNCTION ehr_sync.write_back_many(p_table regclass, p_jobs ehr
 RETURNS void LANGUAGE plpgsql SET search_path = '' AS $$
 DECLARE
   v_id_type text;
+  v_has_version boolean;
 BEGIN
   SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) INTO v_id_type
     FROM pg_catalog.pg_attribute a
    WHERE a.attrelid = p_table AND a.attname = 'id' AND NOT a.attisdropped;
+  SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                  WHERE a.attrelid = p_table AND a.attname = 'version' AND NOT a.attisdropped)
+    INTO v_has_version;
   EXECUTE format(
     'UPDATE %s AS t SET ehr_sync_status = $1, ehr_sync_error = j.last_error, retry_count = j.attempts, '
     'ehr_composition_uid = coalesce(j.composition_uid, t.ehr_composition_uid), '
     'ehr_synced_at = CASE WHEN $1 = ''completed'' THEN now() ELSE t.ehr_synced_at END '
     'FROM unnest($2) AS j '
-    'WHERE j.source_table = $3 AND t.id = j.note_id::%s '
-    'AND coalesce((to_jsonb(t) ->> ''version'')::int, 1) = j.note_version',
-    p_table, coalesce(v_id_type, 'text'))
+    'WHERE j.source_table = $3 AND t.id = j.note_id::%s AND %s',
+    p_table, coalesce(v_id_type, 'text'),
+    -- Only the version the job carries; a table without versions has only version 1.
+    CASE WHEN v_has_version THEN 'coalesce(t.version::integer, 1) = j.note_version' ELSE 'j.note_version = 1' END)
   USING p_status, p_jobs, p_table;
 END;
 $$;
@@ -117,7 +123,9 @@ BEGIN
   )
   UPDATE ehr_sync.queue q
      SET state = 'leased', lease_token = gen_random_uuid(), leased_by = p_worker,
-         lease_expires_at = now() + make_interval(secs => p_lease_seconds), updated_at = now()
+         lease_expires_at = now() + make_interval(secs => p_lease_seconds), updated_at = now(),
+         -- The patient's EHR, when already known, travels with the job: no look-up per delivery.
+         ehr_id = coalesce(q.ehr_id, (SELECT pe.ehr_id FROM ehr_sync.patient_ehr pe WHERE pe.patient_key = q.patient_key))
     FROM candidates c
    WHERE q.id = c.id
   RETURNING q.*;

@@ -60,8 +60,12 @@ function flatRoot(flat: FlatComposition): string {
 }
 
 function withUid(body: Body, format: CompositionFormat, uid: string): Body {
-  if (format === "FLAT")
-    return { ...(body as FlatComposition), [`${flatRoot(body as FlatComposition)}/_uid`]: uid };
+  if (format === "FLAT") {
+    const key = `${flatRoot(body as FlatComposition)}/_uid`;
+    // Mappings usually carry the uid already: no need to copy a composition of hundreds of paths.
+    if ((body as FlatComposition)[key] === uid) return body;
+    return { ...(body as FlatComposition), [key]: uid };
+  }
   return { ...(body as Composition), uid: { _type: "OBJECT_VERSION_ID", value: uid } };
 }
 

@@ -178,7 +178,14 @@ export class HttpTransport {
   }
 
   private async once(req: HttpRequest): Promise<HttpResponse> {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
+    // A plain controller and timer, cleared as soon as the body is read: AbortSignal.timeout costs
+    // about ten times as much to create on Node 20 and keeps its timer alive for the full timeout.
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new DOMException("timed out", "TimeoutError")),
+      this.timeoutMs,
+    );
+    const timeout = controller.signal;
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     const headers: Record<string, string> = {
       "user-agent": this.userAgent,
@@ -220,6 +227,8 @@ export class HttpTransport {
         requestSent: requestSent && !(code !== undefined && NOT_SENT_CODES.has(code)),
         cause: error,
       });
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -1,7 +1,9 @@
 /**
- * Group commit for completions: the first completion is written at once; those that finish while a
- * write is under way wait for it and then go together in the next statement. One job at a time
- * costs one round trip, as before; sixteen at a time cost far fewer, and nothing waits on a timer.
+ * Group commit for completions. A completion is written at once when nothing else is being delivered;
+ * while other deliveries are under way it waits up to `lingerMs` for company, and those that finish
+ * while a write is under way go together in the next statement. The job's slot is already free by
+ * then (the worker frees it when EHRbase answers), so waiting delays only the status write-back,
+ * never the next delivery; at sixteen deliveries in flight it saves most of the statements.
  */
 import type { CompletedDelivery, QueueJob } from "@ehr-sync/core";
 import { completeJobs } from "./complete-jobs.js";
@@ -14,22 +16,59 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
+export interface CompletionBatcherOptions {
+  /** How long a completion may wait for others while deliveries are in flight (default 50 ms). */
+  lingerMs?: number;
+  /** Most completions per statement (default 100). */
+  maxBatch?: number;
+  /** Whether other deliveries are under way, so that more completions are coming soon. */
+  othersInFlight?: () => boolean;
+}
+
 export class CompletionBatcher {
   private waiting: Waiting[] = [];
   private writing = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly lingerMs: number;
+  private readonly maxBatch: number;
+  private readonly othersInFlight: () => boolean;
 
   constructor(
     private readonly db: Db,
     private readonly workerId: string,
-    private readonly maxBatch = 100,
-  ) {}
+    options: CompletionBatcherOptions = {},
+  ) {
+    this.lingerMs = options.lingerMs ?? 50;
+    this.maxBatch = options.maxBatch ?? 100;
+    this.othersInFlight = options.othersInFlight ?? (() => false);
+  }
 
   /** Resolves true once the job is completed, false if its lease had been lost. */
   complete(job: QueueJob, delivery: CompletedDelivery): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ job, delivery, resolve, reject });
-      void this.write();
+      this.schedule();
     });
+  }
+
+  /** Writes whatever is waiting now (shutdown). */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    return this.write();
+  }
+
+  private schedule(): void {
+    if (this.writing) return;
+    if (this.waiting.length >= this.maxBatch || this.lingerMs <= 0 || !this.othersInFlight()) {
+      void this.flush();
+      return;
+    }
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.write();
+    }, this.lingerMs);
   }
 
   private async write(): Promise<void> {

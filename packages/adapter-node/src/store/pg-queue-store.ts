@@ -1,21 +1,20 @@
 /**
  * The engine's QueueStore on `pg`: each method delegates to the one-file-per-operation modules here,
- * each one SQL function call of packages/core/sql. Completions are grouped (CompletionBatcher) and
- * patients' EHR ids are remembered in memory (PatientEhrCache): the two calls every delivery makes.
+ * each one SQL function call of packages/core/sql. Completions are grouped (CompletionBatcher); a
+ * patient's EHR id usually arrives with the claimed job (claim_batch), so look-ups are rare.
  */
 import type { AttemptRecord, QueueJob, QueueStore } from "@ehr-sync/core";
 import { buryJob } from "./bury-job.js";
-import { CompletionBatcher } from "./completion-batcher.js";
+import { CompletionBatcher, type CompletionBatcherOptions } from "./completion-batcher.js";
 import type { Db } from "./db.js";
-import { PatientEhrCache } from "./patient-ehr-cache.js";
+import { ehrIdFor, rememberEhr } from "./patient-ehr.js";
 import { pauseDestination } from "./pause-destination.js";
 import { recordAttempt } from "./record-attempt.js";
 import { releaseJob } from "./release-job.js";
 import { rescheduleJob } from "./reschedule-job.js";
 
-export function pgQueueStore(db: Db, workerId: string): QueueStore {
-  const completions = new CompletionBatcher(db, workerId);
-  const ehrs = new PatientEhrCache(db);
+export function pgQueueStore(db: Db, workerId: string, options: CompletionBatcherOptions = {}): QueueStore {
+  const completions = new CompletionBatcher(db, workerId, options);
   return {
     recordAttempt: (job: QueueJob, attempt: AttemptRecord) => recordAttempt(db, workerId, job, attempt),
     complete: (job, delivery) => completions.complete(job, delivery),
@@ -23,7 +22,7 @@ export function pgQueueStore(db: Db, workerId: string): QueueStore {
     bury: (job, failure) => buryJob(db, job, failure),
     pauseDestination: (job, pause) => pauseDestination(db, job, pause),
     release: (job) => releaseJob(db, job),
-    ehrIdFor: (patientKey) => ehrs.ehrIdFor(patientKey),
-    rememberEhr: (patientKey, ehrId) => ehrs.rememberEhr(patientKey, ehrId),
+    ehrIdFor: (patientKey) => ehrIdFor(db, patientKey),
+    rememberEhr: (patientKey, ehrId) => rememberEhr(db, patientKey, ehrId),
   };
 }

@@ -20,6 +20,8 @@ export interface QueueJob {
   leaseToken: string;
   /** The last attempt may have reached EHRbase: look the composition up before sending. */
   reconcileFirst: boolean;
+  /** The patient's EHR id, when the store already knew it at claim time (saves a look-up). */
+  knownEhrId?: string;
 }
 
 export interface AttemptRecord {

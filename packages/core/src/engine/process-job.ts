@@ -166,7 +166,7 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
   let ehrId: string;
   try {
     action = "ensure-ehr";
-    const known = ensuredEhrId ?? (await store.ehrIdFor(job.patientKey));
+    const known = ensuredEhrId ?? job.knownEhrId ?? (await store.ehrIdFor(job.patientKey));
     if (known) {
       ehrId = known;
     } else {

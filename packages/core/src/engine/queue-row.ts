@@ -16,6 +16,8 @@ export interface QueueRow {
   enqueued_at: Date;
   lease_token: string;
   reconcile_first: boolean;
+  /** Filled by claim_batch (0005) from ehr_sync.patient_ehr when the patient's EHR is known. */
+  ehr_id?: string | null;
 }
 
 export function jobFromRow(row: QueueRow): QueueJob {
@@ -31,5 +33,6 @@ export function jobFromRow(row: QueueRow): QueueJob {
     enqueuedAt: row.enqueued_at,
     leaseToken: row.lease_token,
     reconcileFirst: row.reconcile_first,
+    ...(row.ehr_id ? { knownEhrId: String(row.ehr_id) } : {}),
   };
 }
