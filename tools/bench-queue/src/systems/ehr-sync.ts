@@ -1,6 +1,7 @@
 /**
  * ehr-sync's queue alone: the SQL functions from @ehr-sync/core's migrations, driven by K loops that
- * claim a batch and complete each row, with no HTTP and no engine in between.
+ * claim a batch and complete it in one statement, as the Node worker does (its CompletionBatcher sends
+ * the same complete_batch call, attempt-log rows included), with no HTTP and no engine in between.
  */
 import { MIGRATIONS } from "@ehr-sync/core";
 import pg from "pg";
@@ -50,7 +51,7 @@ export async function runEhrSync(request: RunRequest): Promise<RunResult> {
   }
 }
 
-/** One worker: claim, complete every claimed row, repeat until a claim comes back empty. */
+/** One worker: claim a batch, complete it in one statement, repeat until a claim comes back empty. */
 async function drainLoop(pool: pg.Pool, worker: string, batchSize: number): Promise<void> {
   for (;;) {
     const { rows } = await pool.query<{ id: string; lease_token: string }>(
@@ -58,8 +59,14 @@ async function drainLoop(pool: pg.Pool, worker: string, batchSize: number): Prom
       [worker, batchSize],
     );
     if (rows.length === 0) return;
-    for (const row of rows) {
-      await pool.query("SELECT ehr_sync.complete($1, $2, NULL, 'x::y::1')", [row.id, row.lease_token]);
-    }
+    const items = rows.map((row) => ({
+      id: row.id,
+      lease_token: row.lease_token,
+      composition_uid: "x::y::1",
+      action: "create",
+      http_status: 204,
+      duration_ms: 0,
+    }));
+    await pool.query("SELECT ehr_sync.complete_batch($1, $2::jsonb)", [worker, JSON.stringify(items)]);
   }
 }
