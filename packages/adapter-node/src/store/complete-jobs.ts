@@ -1,4 +1,4 @@
-import type { CompletedDelivery, QueueJob } from "@ehr-sync/core";
+import { type CompletedDelivery, completionItem, type QueueJob } from "@ehr-sync/core";
 import type { Db } from "./db.js";
 
 /**
@@ -11,15 +11,7 @@ export async function completeJobs(
   workerId: string,
   deliveries: readonly { job: QueueJob; delivery: CompletedDelivery }[],
 ): Promise<Set<string>> {
-  const items = deliveries.map(({ job, delivery }) => ({
-    id: job.id,
-    lease_token: job.leaseToken,
-    ehr_id: delivery.ehrId,
-    composition_uid: delivery.compositionUid,
-    action: delivery.attempt.action,
-    http_status: delivery.attempt.httpStatus ?? null,
-    duration_ms: delivery.attempt.durationMs,
-  }));
+  const items = deliveries.map(({ job, delivery }) => completionItem(job, delivery));
   const result = await db.query<{ id: string }>(
     "select id::text from ehr_sync.complete_batch($1, $2::jsonb) as done(id)",
     [workerId, JSON.stringify(items)],

@@ -6,6 +6,7 @@
 import {
   type AttemptRecord,
   type CompletedDelivery,
+  completionItem,
   jobFromRow,
   type QueueJob,
   type QueueRow,
@@ -40,15 +41,7 @@ export class PostgresQueueStore implements QueueStore {
 
   /** Logs the successful attempt and completes the job in one statement (ehr_sync.complete_batch). */
   async complete(job: QueueJob, delivery: CompletedDelivery): Promise<boolean> {
-    const item = {
-      id: job.id,
-      lease_token: job.leaseToken,
-      ehr_id: delivery.ehrId,
-      composition_uid: delivery.compositionUid,
-      action: delivery.attempt.action,
-      http_status: delivery.attempt.httpStatus ?? null,
-      duration_ms: delivery.attempt.durationMs,
-    };
+    const item = completionItem(job, delivery);
     // ::text::jsonb: postgres.js would JSON-encode a string bound straight to jsonb a second time.
     const rows = await this.sql<{ id: string }[]>`
       select id::text from ehr_sync.complete_batch(${this.workerName}, ${JSON.stringify([item])}::text::jsonb) as done(id)`;

@@ -1,3 +1,4 @@
+export * from "./completion-item.js";
 export * from "./observe-error.js";
 export * from "./ports.js";
 export * from "./process-job.js";
