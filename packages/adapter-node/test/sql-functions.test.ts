@@ -144,7 +144,17 @@ describe("claiming and fencing", () => {
     expect((await jobRow(job.id)).state).toBe("leased");
     expect(await heartbeatJob(db(), job, 30)).toBe(true);
     expect(await completeJob(db(), job, { ehrId: randomUUID(), compositionUid: "u::local::1" })).toBe(true);
-    expect(await completeJob(db(), job, { ehrId: randomUUID(), compositionUid: "u::local::1" })).toBe(false);
+    // A retry of a completion that committed (its answer lost) is recognised by its lease token:
+    // answered completed again, with no second success in the attempt log.
+    expect(await completeJob(db(), job, { ehrId: randomUUID(), compositionUid: "u::local::1" })).toBe(true);
+    const successes = await db().query(
+      "select count(*)::int as n from ehr_sync.attempts where job_id = $1 and lease_token = $2 and outcome = 'success'",
+      [job.id, job.leaseToken],
+    );
+    expect(successes.rows[0].n).toBe(1);
+    expect((await jobRow(job.id)).attempts).toBe(1);
+    // …but no other lease can complete it any more.
+    expect(await completeJob(db(), stale, { ehrId: randomUUID(), compositionUid: "x::y::1" })).toBe(false);
   });
 
   it("rescues an expired lease with one attempt counted and a reconcile flag; the old holder is fenced out", async () => {

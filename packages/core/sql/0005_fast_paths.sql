@@ -2,7 +2,9 @@
 --
 -- * complete_batch: a worker hands in every finished delivery it has (one or many) in one statement;
 --   each item's attempt is logged and its job completed in the same transaction, so the attempt log
---   and the queue can no longer disagree, and N deliveries cost one round trip instead of 2N.
+--   and the queue can no longer disagree, and N deliveries cost one round trip instead of 2N. A retry
+--   of a call that committed but lost its answer is recognised: a completed job keeps the token of the
+--   lease that completed it.
 -- * write_back compared `id::text` with the note id, which no index can serve: every completion
 --   scanned the whole notes table. It now casts the note id to the id column's own type, writes a
 --   whole batch per app table in one statement.
@@ -49,41 +51,52 @@ $$;
 
 -- p_items: a JSON array of {id, lease_token, ehr_id, composition_uid, action, http_status, duration_ms}.
 -- Every item's attempt is logged (a fenced worker's request still happened); only items whose lease
--- token still holds are completed. Returns the ids that were completed.
+-- token still holds are completed. Returns the ids that were completed. Idempotent: a caller whose
+-- first call committed but whose answer was lost (a dropped connection) may call again; the success
+-- is not logged twice and the job is reported completed again.
 CREATE OR REPLACE FUNCTION ehr_sync.complete_batch(p_worker text, p_items jsonb)
 RETURNS SETOF bigint LANGUAGE plpgsql SET search_path = '' AS $$
 DECLARE
   v_done ehr_sync.queue[];
+  v_repeated bigint[];
   v_table regclass;
 BEGIN
+  -- A completed job keeps the token of the lease that completed it: an item naming that token again
+  -- is a repeat of a call that already committed.
+  SELECT coalesce(array_agg(q.id), '{}') INTO v_repeated
+    FROM jsonb_to_recordset(p_items) AS i(id bigint, lease_token uuid)
+    JOIN ehr_sync.queue q ON q.id = i.id
+   WHERE q.state = 'succeeded' AND q.lease_token = i.lease_token;
+
   INSERT INTO ehr_sync.attempts (job_id, worker_id, lease_token, action, http_status, duration_ms, outcome)
   SELECT i.id, p_worker, i.lease_token, coalesce(i.action, 'create'), i.http_status, coalesce(i.duration_ms, 0),
          'success'
     FROM jsonb_to_recordset(p_items)
-      AS i(id bigint, lease_token uuid, action text, http_status integer, duration_ms integer);
+      AS i(id bigint, lease_token uuid, action text, http_status integer, duration_ms integer)
+   WHERE NOT i.id = ANY (v_repeated);
 
   WITH done AS (
     UPDATE ehr_sync.queue q
        SET state = 'succeeded', attempts = q.attempts + 1, ehr_id = i.ehr_id, composition_uid = i.composition_uid,
-           last_error_class = NULL, last_error = NULL, reconcile_first = false, lease_token = NULL,
+           last_error_class = NULL, last_error = NULL, reconcile_first = false,
            lease_expires_at = NULL, completed_at = now(), updated_at = now()
       FROM jsonb_to_recordset(p_items) AS i(id bigint, lease_token uuid, ehr_id uuid, composition_uid text)
      WHERE q.id = i.id AND q.lease_token = i.lease_token AND q.state = 'leased'
     RETURNING q.*
   )
   SELECT array_agg(done) INTO v_done FROM done;
-  IF v_done IS NULL THEN
-    RETURN;
+
+  IF v_done IS NOT NULL THEN
+    FOR v_table IN SELECT DISTINCT j.source_table FROM unnest(v_done) AS j WHERE j.source_table IS NOT NULL LOOP
+      PERFORM ehr_sync.write_back_many(v_table, v_done, 'completed');
+    END LOOP;
+    -- A success proves the destination works again.
+    UPDATE ehr_sync.destination SET paused_until = NULL, pause_reason = NULL, consecutive_pauses = 0, updated_at = now()
+     WHERE id = 'default' AND (paused_until IS NOT NULL OR consecutive_pauses > 0);
+    RETURN QUERY SELECT j.id FROM unnest(v_done) AS j;
   END IF;
-
-  FOR v_table IN SELECT DISTINCT j.source_table FROM unnest(v_done) AS j WHERE j.source_table IS NOT NULL LOOP
-    PERFORM ehr_sync.write_back_many(v_table, v_done, 'completed');
-  END LOOP;
-
-  -- A success proves the destination works again.
-  UPDATE ehr_sync.destination SET paused_until = NULL, pause_reason = NULL, consecutive_pauses = 0, updated_at = now()
-   WHERE id = 'default' AND (paused_until IS NOT NULL OR consecutive_pauses > 0);
-  RETURN QUERY SELECT j.id FROM unnest(v_done) AS j;
+  -- Repeats are answered as their first call was: completed.
+  RETURN QUERY SELECT unnest(v_repeated);
 END;
 $$;
 
