@@ -3,7 +3,8 @@
 -- * complete_batch: a worker hands in every finished delivery it has (one or many) in one statement;
 --   each item's attempt is logged and its job completed in the same transaction, so the attempt log
 --   and the queue can no longer disagree, and N deliveries cost one round trip instead of 2N. A retry
---   of a call that committed but lost its answer is recognised (one success per lease token).
+--   of a call that committed but lost its answer is recognised: a completed job keeps the token of the
+--   lease that completed it.
 -- * write_back compared `id::text` with the note id, which no index can serve: every completion
 --   scanned the whole notes table. It now casts the note id to the id column's own type, writes a
 --   whole batch per app table in one statement.
@@ -60,11 +61,12 @@ DECLARE
   v_repeated bigint[];
   v_table regclass;
 BEGIN
-  -- One success per lease: an item whose success is already logged under its token is a repeat.
-  SELECT coalesce(array_agg(i.id), '{}') INTO v_repeated
+  -- A completed job keeps the token of the lease that completed it: an item naming that token again
+  -- is a repeat of a call that already committed.
+  SELECT coalesce(array_agg(q.id), '{}') INTO v_repeated
     FROM jsonb_to_recordset(p_items) AS i(id bigint, lease_token uuid)
-   WHERE EXISTS (SELECT 1 FROM ehr_sync.attempts a
-                  WHERE a.job_id = i.id AND a.lease_token = i.lease_token AND a.outcome = 'success');
+    JOIN ehr_sync.queue q ON q.id = i.id
+   WHERE q.state = 'succeeded' AND q.lease_token = i.lease_token;
 
   INSERT INTO ehr_sync.attempts (job_id, worker_id, lease_token, action, http_status, duration_ms, outcome)
   SELECT i.id, p_worker, i.lease_token, coalesce(i.action, 'create'), i.http_status, coalesce(i.duration_ms, 0),
@@ -76,7 +78,7 @@ BEGIN
   WITH done AS (
     UPDATE ehr_sync.queue q
        SET state = 'succeeded', attempts = q.attempts + 1, ehr_id = i.ehr_id, composition_uid = i.composition_uid,
-           last_error_class = NULL, last_error = NULL, reconcile_first = false, lease_token = NULL,
+           last_error_class = NULL, last_error = NULL, reconcile_first = false,
            lease_expires_at = NULL, completed_at = now(), updated_at = now()
       FROM jsonb_to_recordset(p_items) AS i(id bigint, lease_token uuid, ehr_id uuid, composition_uid text)
      WHERE q.id = i.id AND q.lease_token = i.lease_token AND q.state = 'leased'
@@ -93,9 +95,8 @@ BEGIN
      WHERE id = 'default' AND (paused_until IS NOT NULL OR consecutive_pauses > 0);
     RETURN QUERY SELECT j.id FROM unnest(v_done) AS j;
   END IF;
-  -- Repeats whose first call completed the job: answered as that call was.
-  RETURN QUERY SELECT q.id FROM ehr_sync.queue q
-                WHERE q.id = ANY (v_repeated) AND q.state = 'succeeded';
+  -- Repeats are answered as their first call was: completed.
+  RETURN QUERY SELECT unnest(v_repeated);
 END;
 $$;
 
