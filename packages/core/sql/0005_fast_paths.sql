@@ -57,23 +57,16 @@ $$;
 CREATE OR REPLACE FUNCTION ehr_sync.complete_batch(p_worker text, p_items jsonb)
 RETURNS SETOF bigint LANGUAGE plpgsql SET search_path = '' AS $$
 DECLARE
+  v_ids bigint[];
+  v_tokens uuid[];
   v_done ehr_sync.queue[];
-  v_repeated bigint[];
+  v_done_ids bigint[];
+  v_repeated bigint[] := '{}';
   v_table regclass;
 BEGIN
-  -- A completed job keeps the token of the lease that completed it: an item naming that token again
-  -- is a repeat of a call that already committed.
-  SELECT coalesce(array_agg(q.id), '{}') INTO v_repeated
-    FROM jsonb_to_recordset(p_items) AS i(id bigint, lease_token uuid)
-    JOIN ehr_sync.queue q ON q.id = i.id
-   WHERE q.state = 'succeeded' AND q.lease_token = i.lease_token;
-
-  INSERT INTO ehr_sync.attempts (job_id, worker_id, lease_token, action, http_status, duration_ms, outcome)
-  SELECT i.id, p_worker, i.lease_token, coalesce(i.action, 'create'), i.http_status, coalesce(i.duration_ms, 0),
-         'success'
-    FROM jsonb_to_recordset(p_items)
-      AS i(id bigint, lease_token uuid, action text, http_status integer, duration_ms integer)
-   WHERE NOT i.id = ANY (v_repeated);
+  -- (Ids first, then `id = ANY`: a join on the JSON items alone can make the planner scan the queue.)
+  SELECT array_agg(i.id), array_agg(i.lease_token) INTO v_ids, v_tokens
+    FROM jsonb_to_recordset(p_items) AS i(id bigint, lease_token uuid);
 
   WITH done AS (
     UPDATE ehr_sync.queue q
@@ -81,10 +74,27 @@ BEGIN
            last_error_class = NULL, last_error = NULL, reconcile_first = false,
            lease_expires_at = NULL, completed_at = now(), updated_at = now()
       FROM jsonb_to_recordset(p_items) AS i(id bigint, lease_token uuid, ehr_id uuid, composition_uid text)
-     WHERE q.id = i.id AND q.lease_token = i.lease_token AND q.state = 'leased'
+     WHERE q.id = ANY (v_ids) AND q.id = i.id AND q.lease_token = i.lease_token AND q.state = 'leased'
     RETURNING q.*
   )
   SELECT array_agg(done) INTO v_done FROM done;
+  v_done_ids := ARRAY(SELECT j.id FROM unnest(v_done) AS j);
+
+  -- Items that completed nothing were fenced, or repeat a call that already committed: a completed
+  -- job keeps the token of the lease that completed it. Only the first kind is logged.
+  IF cardinality(v_done_ids) < cardinality(v_ids) THEN
+    SELECT coalesce(array_agg(q.id), '{}') INTO v_repeated
+      FROM ehr_sync.queue q
+     WHERE q.id = ANY (v_ids) AND NOT q.id = ANY (v_done_ids) AND q.state = 'succeeded'
+       AND q.lease_token = v_tokens[array_position(v_ids, q.id)];
+  END IF;
+
+  INSERT INTO ehr_sync.attempts (job_id, worker_id, lease_token, action, http_status, duration_ms, outcome)
+  SELECT i.id, p_worker, i.lease_token, coalesce(i.action, 'create'), i.http_status, coalesce(i.duration_ms, 0),
+         'success'
+    FROM jsonb_to_recordset(p_items)
+      AS i(id bigint, lease_token uuid, action text, http_status integer, duration_ms integer)
+   WHERE NOT i.id = ANY (v_repeated);
 
   IF v_done IS NOT NULL THEN
     FOR v_table IN SELECT DISTINCT j.source_table FROM unnest(v_done) AS j WHERE j.source_table IS NOT NULL LOOP
