@@ -10,7 +10,8 @@
 --   whole batch per app table in one statement.
 -- * claim_batch rescued expired leases through a second function call on every claim; it now looks
 --   for an expired lease first (one index probe) and rescues only when there is one. It also hands
---   out the patient's EHR id when ehr_sync.patient_ehr knows it, so a delivery needs no look-up.
+--   out the patient's EHR id when ehr_sync.patient_ehr knows it, so a delivery needs no look-up, and
+--   skips the look for older versions when a job is a note's first version (most are).
 
 -- Mirrors the state of many jobs of one app table onto their note rows in one statement, for the
 -- version each job carries (the note trigger sees a signed note of an unchanged version: no-op).
@@ -135,8 +136,8 @@ BEGIN
              SELECT 1 FROM ehr_sync.queue o
               WHERE o.patient_key = q.patient_key AND o.id < q.id
                 AND o.state IN ('pending', 'leased', 'retry_scheduled')))
-       -- supersede and strict: versions of one note go in order.
-       AND (v_ordering = 'independent' OR NOT EXISTS (
+       -- supersede and strict: versions of one note go in order (a first version has none before it).
+       AND (v_ordering = 'independent' OR q.note_version = 1 OR NOT EXISTS (
              SELECT 1 FROM ehr_sync.queue o
               WHERE o.note_id = q.note_id AND o.note_version < q.note_version
                 AND o.state IN ('pending', 'leased', 'retry_scheduled')))
