@@ -32,8 +32,6 @@ import { EHRBASE_SYSTEM_ID } from "./helpers/system-id.js";
 
 /** The worker's default shutdownTimeoutMs (the CLI has no flag for it). */
 const GRACE_MS = 10_000;
-/** Exit, pool shutdown and process teardown on top of the grace period. */
-const EXIT_SLACK_MS = 3_000;
 const NOTES = 6;
 const CREATE_COMPOSITION = /^POST \S*\/ehr\/[^/\s]+\/composition(\?|$)/;
 
@@ -75,6 +73,8 @@ function cliEnv(via: "proxy" | "direct"): Record<string, string> {
     EHRBASE_USER: config.user,
     EHRBASE_PASSWORD: config.password,
     EHRBASE_SYSTEM_ID,
+    // Info level: the worker's `worker_stopped` line says how many leases it handed back.
+    EHR_SYNC_LOG_LEVEL: "info",
   };
 }
 
@@ -128,16 +128,25 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
-/** Sends `signal` and waits for the process to end; returns how long that took. */
+/** Sends `signal` and waits for the process to end (a hang guard, not a speed check). */
 async function stopWith(run: CliRun, signal: NodeJS.Signals) {
-  const sent = Date.now();
   run.child.kill(signal);
   const exit = await orTimeout(run.exited, GRACE_MS + 15_000);
   if (exit === "timeout") {
     run.child.kill("SIGKILL");
     throw new Error(`the worker did not exit after ${signal}; stderr:\n${run.stderr().slice(-2000)}`);
   }
-  return { ...exit, ms: Date.now() - sent };
+  return exit;
+}
+
+/** How many leases the worker said it handed back when it stopped (its `worker_stopped` log line). */
+function releasedAtStop(run: CliRun): number | undefined {
+  for (const line of run.stdout().split("\n")) {
+    if (!line.includes('"worker_stopped"')) continue;
+    const released = (JSON.parse(line) as { released?: unknown }).released;
+    return typeof released === "number" ? released : undefined;
+  }
+  return undefined;
 }
 
 async function killIfRunning(run: CliRun | undefined) {
@@ -177,7 +186,6 @@ describe("ehr-sync worker stopped by a signal", () => {
     }
     const failure = `stderr:\n${run.stderr().slice(-2000)}`;
     expect({ code: stop.code, signal: stop.signal }, failure).toEqual({ code: 0, signal: null });
-    expect(stop.ms, failure).toBeLessThan(GRACE_MS + EXIT_SLACK_MS);
     expect(run.stdout()).toContain("stopping (SIGTERM)");
     expect(started.size).toBeGreaterThanOrEqual(1);
     expect(started.size).toBeLessThanOrEqual(2); // --concurrency 2
@@ -219,9 +227,6 @@ describe("ehr-sync worker stopped by a signal", () => {
     }
     const failure = `stderr:\n${run.stderr().slice(-2000)}`;
     expect({ code: stop.code, signal: stop.signal }, failure).toEqual({ code: 0, signal: null });
-    // It waited for the jobs in flight (whose answers never come) for the grace period, then no longer.
-    expect(stop.ms).toBeGreaterThanOrEqual(GRACE_MS - 500);
-    expect(stop.ms, failure).toBeLessThan(GRACE_MS + EXIT_SLACK_MS);
     expect(run.stdout()).toContain("stopping (SIGINT)");
 
     const after = await rows();
@@ -235,6 +240,10 @@ describe("ehr-sync worker stopped by a signal", () => {
     );
     expect(started.size).toBeGreaterThanOrEqual(1);
     expect([...started].every((id) => rest.some((r) => r.id === id))).toBe(true);
+    // The worker held every unfinished job (those in flight and those claimed ahead). The ones in
+    // flight never got an answer, so only the end of the grace period could hand their leases back:
+    // the worker reports having released all of them at stop.
+    expect(releasedAtStop(run), failure).toBe(rest.length);
     // The swallowed create did reach EHRbase: a released note already has its composition.
     storedWhileReleased = await stored(rest.filter((r) => started.has(r.id)).map((r) => r.note_id));
     expect(storedWhileReleased.size).toBeGreaterThanOrEqual(1);

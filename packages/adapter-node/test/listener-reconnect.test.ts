@@ -24,7 +24,7 @@ import {
 import { EHRBASE_SYSTEM_ID } from "./helpers/system-id.js";
 
 /** The polling fallback: far longer than any wait below, so only NOTIFY can explain a quick delivery. */
-const POLL_MS = 60_000;
+const POLL_MS = 600_000;
 /** A sign → completed bound well below POLL_MS. */
 const DELIVERY_MS = 10_000;
 
@@ -61,9 +61,11 @@ async function listenerGauge(metrics: WorkerMetrics): Promise<number | undefined
   return (await metrics.listenerConnected.get()).values[0]?.value;
 }
 
-/** Signs one note and waits for its job to succeed; returns how long that took. */
-async function signAndAwaitDelivery(): Promise<{ noteId: string; ms: number; compositionUid: string }> {
-  const started = Date.now();
+/**
+ * Signs one note and waits for its job to succeed. The wait's limit is far below the poll interval,
+ * so only the notification can have woken the worker in time (a hang guard, not a speed check).
+ */
+async function signAndAwaitDelivery(): Promise<{ noteId: string; compositionUid: string }> {
   const [noteId] = await signNotes(bed.pool, 1, 1);
   const compositionUid = await until(
     "the note signed after the reconnect completed",
@@ -78,7 +80,7 @@ async function signAndAwaitDelivery(): Promise<{ noteId: string; ms: number; com
     DELIVERY_MS,
     50,
   );
-  return { noteId: noteId as string, ms: Date.now() - started, compositionUid };
+  return { noteId: noteId as string, compositionUid };
 }
 
 describe("LISTEN reconnect", () => {
@@ -140,9 +142,7 @@ describe("LISTEN reconnect", () => {
         // can only come from the notification the signing transaction sends.
         await sleep(300);
 
-        const result = await signAndAwaitDelivery();
-        expect(result.ms).toBeLessThan(DELIVERY_MS);
-        delivered.push(result);
+        delivered.push(await signAndAwaitDelivery());
       }
     } finally {
       await worker.stop();
