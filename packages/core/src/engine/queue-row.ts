@@ -18,6 +18,8 @@ export interface QueueRow {
   reconcile_first: boolean;
   /** Filled by claim_batch (0005) from ehr_sync.patient_ehr when the patient's EHR is known. */
   ehr_id?: string | null;
+  /** ehr_sync.destination.consecutive_pauses, selected next to the claimed rows. */
+  destination_pauses?: number | null;
 }
 
 export function jobFromRow(row: QueueRow): QueueJob {
@@ -34,5 +36,6 @@ export function jobFromRow(row: QueueRow): QueueJob {
     leaseToken: row.lease_token,
     reconcileFirst: row.reconcile_first,
     ...(row.ehr_id ? { knownEhrId: String(row.ehr_id) } : {}),
+    ...(row.destination_pauses ? { destinationPauses: Number(row.destination_pauses) } : {}),
   };
 }
