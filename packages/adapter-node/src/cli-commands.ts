@@ -8,6 +8,7 @@ import { createLogger } from "./logger.js";
 import { WorkerMetrics } from "./metrics.js";
 import { migrate } from "./migrate.js";
 import { backfillNotes } from "./store/backfill-notes.js";
+import { pruneQueue } from "./store/prune.js";
 import { queueStatus } from "./store/queue-status.js";
 import { requeueDead } from "./store/requeue-dead.js";
 import { createWorker } from "./worker.js";
@@ -24,9 +25,13 @@ commands:
   requeue --all            give every dead job a fresh retry window
   backfill [--table T] [--patient-column C]
                            queue notes signed before ehr-sync was installed
+  prune [--payload-days N] [--attempt-days N] [--dead-payload-days N]
+                           drop the note copies of delivered jobs (default after 7 days) and attempt
+                           rows of finished jobs (default after 30 days); dead jobs keep theirs
 
 options (worker, run-once):
-  --concurrency N  --batch-size N  --lease-seconds N  --poll-ms N  --metrics-port P  --no-listen
+  --concurrency N  --batch-size N  --lease-seconds N  --poll-ms N  --no-listen
+  --metrics-port P  --metrics-host H (default 127.0.0.1)
 
 environment: DATABASE_URL, EHRBASE_URL, EHRBASE_USER, EHRBASE_PASSWORD, EHRBASE_SYSTEM_ID, EHR_SYNC_LOG_LEVEL
 `;
@@ -89,6 +94,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       "lease-seconds": { type: "string" },
       "poll-ms": { type: "string" },
       "metrics-port": { type: "string" },
+      "metrics-host": { type: "string" },
+      "payload-days": { type: "string" },
+      "attempt-days": { type: "string" },
+      "dead-payload-days": { type: "string" },
       "no-listen": { type: "boolean" },
       json: { type: "boolean" },
       all: { type: "boolean" },
@@ -117,7 +126,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const metrics = new WorkerMetrics();
       const worker = createWorker({ ...workerOptions(values, io.env), metrics, logger: createLogger() });
       const port = integer("metrics-port", values["metrics-port"]);
-      const server = port !== undefined ? await metrics.serve(port) : undefined;
+      const server = port !== undefined ? await metrics.serve(port, values["metrics-host"]) : undefined;
       await worker.start();
       const signal = await Promise.race([io.stopSignal, worker.finished.then(() => "finished")]);
       io.print(`stopping (${signal})`);
@@ -144,11 +153,25 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.print(
         `oldest undelivered: ${status.oldestUndeliveredSeconds === null ? "none" : `${status.oldestUndeliveredSeconds.toFixed(1)} s`}`,
       );
-      if (status.destination.pausedUntil && status.destination.pausedUntil > new Date()) {
+      const dest = status.destination;
+      if (dest.pausedUntil && dest.pausedUntil > new Date()) {
         io.print(
-          `destination paused until ${status.destination.pausedUntil.toISOString()} (${status.destination.pauseReason})`,
+          `destination paused until ${dest.pausedUntil.toISOString()} (${dest.pauseReason}; ${dest.consecutivePauses} pause(s) in a row since ${dest.pausedSince?.toISOString() ?? "?"})`,
+        );
+      } else if (dest.consecutivePauses > 0) {
+        io.print(
+          `destination probing after ${dest.consecutivePauses} pause(s) in a row (${dest.pauseReason})`,
         );
       }
+      if (status.writeBacks.pending > 0) {
+        io.print(
+          `status write-backs pending: ${status.writeBacks.pending} (${status.writeBacks.refused} refused by the app's table)`,
+        );
+      }
+      const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+      io.print(
+        `storage: queue ${mb(status.storage.queueBytes)}, attempts ${mb(status.storage.attemptsBytes)}`,
+      );
       for (const d of status.dead) {
         io.print(
           `dead job ${d.id} v${d.noteVersion} after ${d.attempts} attempt(s): ${d.errorClass} — ${d.reason}`,
@@ -172,6 +195,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         backfillNotes(db, values.table ?? "public.soap_notes", values["patient-column"] ?? "patient_id"),
       );
       io.print(`${n} signed note(s) queued`);
+      return 0;
+    }
+    case "prune": {
+      const payloadAfterDays = integer("payload-days", values["payload-days"]);
+      const attemptsAfterDays = integer("attempt-days", values["attempt-days"]);
+      const deadPayloadAfterDays = integer("dead-payload-days", values["dead-payload-days"]);
+      const result = await withDb((db) =>
+        pruneQueue(db, {
+          ...(payloadAfterDays !== undefined ? { payloadAfterDays } : {}),
+          ...(attemptsAfterDays !== undefined ? { attemptsAfterDays } : {}),
+          ...(deadPayloadAfterDays !== undefined ? { deadPayloadAfterDays } : {}),
+        }),
+      );
+      io.print(
+        `${result.payloadsDropped} note copies dropped, ${result.attemptsDeleted} attempt rows deleted`,
+      );
       return 0;
     }
     default:

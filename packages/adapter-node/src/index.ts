@@ -9,6 +9,7 @@ export { claimBatch } from "./store/claim-batch.js";
 export type { Db } from "./store/db.js";
 export { heartbeatJob } from "./store/heartbeat-job.js";
 export { pgQueueStore } from "./store/pg-queue-store.js";
+export { type PruneOptions, pruneQueue } from "./store/prune.js";
 export { type QueueStatus, queueStatus } from "./store/queue-status.js";
 export { releaseJob } from "./store/release-job.js";
 export { requeueDead } from "./store/requeue-dead.js";

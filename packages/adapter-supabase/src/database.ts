@@ -15,7 +15,9 @@ export function connectDatabase(url: string, maxConnections: number): Sql {
     // Edge instances are short-lived; do not keep idle connections pinned on the pooler.
     idle_timeout: 20,
     connect_timeout: 10,
-    connection: { application_name: "ehr-sync-supabase" },
+    // Bounded waits: a stuck statement fails instead of pinning the invocation; ehr-sync never waits
+    // for the app's note rows (a locked row's status is written later), so lock waits stay short.
+    connection: { application_name: "ehr-sync-supabase", statement_timeout: 30_000, lock_timeout: 5_000 },
     onnotice: () => {},
   });
 }

@@ -73,7 +73,9 @@ ALTER TABLE ehr_sync.queue
   ADD COLUMN IF NOT EXISTS writeback_attempts integer NOT NULL DEFAULT 0,
   ADD COLUMN IF NOT EXISTS writeback_next_at timestamptz,
   -- PHI-free: SQLSTATE and constraint name only.
-  ADD COLUMN IF NOT EXISTS writeback_error text;
+  ADD COLUMN IF NOT EXISTS writeback_error text,
+  -- The app table's uid scope (ehr_sync.note_sources), copied at enqueue.
+  ADD COLUMN IF NOT EXISTS uid_scope text;
 CREATE INDEX IF NOT EXISTS queue_writeback_due_idx ON ehr_sync.queue (writeback_next_at) WHERE writeback_pending;
 
 ALTER TABLE ehr_sync.destination
@@ -93,6 +95,29 @@ UPDATE ehr_sync.queue
        ehr_id = CASE WHEN state IN ('pending', 'leased', 'retry_scheduled') THEN NULL ELSE ehr_id END
  WHERE idempotency_key = note_id || ':' || note_version;
 DELETE FROM ehr_sync.patient_ehr WHERE position('|' IN patient_key) = 0;
+
+-- Every app table ever attached, with its uid scope. The composition uid derives from the note id;
+-- two tables whose note ids overlap would share compositions, so every table attached after the first
+-- derives its uids from `{its table key}:{note id}` instead. The first keeps plain note ids (and so do
+-- tables attached before 0006: their compositions already exist under those uids). Rows are never
+-- removed: a uid rule, once used, stays.
+CREATE TABLE IF NOT EXISTS ehr_sync.note_sources (
+  source text PRIMARY KEY,
+  uid_scope text UNIQUE,
+  attached_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE OR REPLACE FUNCTION ehr_sync.register_note_source(p_table regclass) RETURNS text
+LANGUAGE plpgsql SET search_path = '' AS $$
+DECLARE
+  v_source text := ehr_sync.table_key(p_table);
+BEGIN
+  INSERT INTO ehr_sync.note_sources (source, uid_scope)
+  SELECT v_source, CASE WHEN EXISTS (SELECT 1 FROM ehr_sync.note_sources) THEN v_source END
+  ON CONFLICT (source) DO NOTHING;
+  RETURN (SELECT uid_scope FROM ehr_sync.note_sources WHERE source = v_source);
+END;
+$$;
 
 -- ------------------------------------------------------------------------------------ write-back
 -- Is this write ehr-sync's own write-back? It runs as the owner of ehr-sync's functions (SECURITY
@@ -219,9 +244,10 @@ DECLARE
   v_id bigint;
   v_ordering text;
 BEGIN
-  INSERT INTO ehr_sync.queue (note_id, note_version, patient_key, idempotency_key, payload, source_table)
+  INSERT INTO ehr_sync.queue (note_id, note_version, patient_key, idempotency_key, payload, source_table, uid_scope)
   VALUES (p_note_id, p_note_version, p_patient_key, ehr_sync.job_key(p_source_table, p_note_id, p_note_version),
-          p_payload, p_source_table)
+          p_payload, p_source_table,
+          (SELECT ns.uid_scope FROM ehr_sync.note_sources ns WHERE ns.source = ehr_sync.table_key(p_source_table)))
   ON CONFLICT (idempotency_key) DO NOTHING
   RETURNING id INTO v_id;
   IF v_id IS NULL THEN
@@ -379,7 +405,9 @@ $$;
 -- Attaches ehr-sync to an app table with columns `id`, `status` ('signed' when signed), an optional
 -- integer `version` (raise it to amend a signed note), the patient column, the namespace column (or
 -- a constant namespace for the whole table), and the write-back columns. p_mutable_columns may change
--- on a signed note without a new version (bookkeeping such as updated_at, created_at).
+-- on a signed note without a new version (bookkeeping such as updated_at, created_at). With neither a
+-- namespace column nor a constant, the mapping alone knows the subject: the queue then orders by the
+-- patient column, and the engine looks each patient's EHR up by the subject the mapping gives.
 --   SELECT ehr_sync.attach_note_trigger('public.my_notes', 'patient_id', 'clinic_namespace');
 --   SELECT ehr_sync.attach_note_trigger('public.my_notes', 'mrn', NULL, 'clinic-a');
 CREATE OR REPLACE FUNCTION ehr_sync.attach_note_trigger(
@@ -390,8 +418,8 @@ DECLARE
   v_column text;
   v_args text;
 BEGIN
-  IF (p_namespace_column IS NULL) = (p_namespace IS NULL) THEN
-    RAISE EXCEPTION 'ehr_sync.attach_note_trigger: give either p_namespace_column or p_namespace, not both or neither'
+  IF p_namespace_column IS NOT NULL AND p_namespace IS NOT NULL THEN
+    RAISE EXCEPTION 'ehr_sync.attach_note_trigger: give p_namespace_column or p_namespace, not both'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF p_namespace IS NOT NULL AND p_namespace !~ '^[a-zA-Z][a-zA-Z0-9_.:/&?=+-]*$' THEN
@@ -405,6 +433,7 @@ BEGIN
         USING ERRCODE = 'undefined_column';
     END IF;
   END LOOP;
+  PERFORM ehr_sync.register_note_source(p_table);
   v_args := format('%L, %L, %L, %L', p_patient_column, coalesce(p_namespace_column, ''), coalesce(p_namespace, ''),
                    coalesce(p_mutable_columns, '{}')::text);
   EXECUTE format('DROP TRIGGER IF EXISTS ehr_sync_guard ON %s', p_table);
@@ -416,10 +445,14 @@ BEGIN
 END;
 $$;
 
--- The two-argument form (0003): the namespace from the `patient_namespace` column.
+-- The two-argument form (0003): the namespace from the `patient_namespace` column when there is one.
 CREATE OR REPLACE FUNCTION ehr_sync.attach_note_trigger(p_table regclass, p_patient_column text DEFAULT 'patient_id')
 RETURNS void LANGUAGE sql SET search_path = '' AS $$
-  SELECT ehr_sync.attach_note_trigger(p_table, p_patient_column, 'patient_namespace', NULL, '{updated_at,created_at}');
+  SELECT ehr_sync.attach_note_trigger(
+    p_table, p_patient_column,
+    (SELECT 'patient_namespace'::text FROM pg_catalog.pg_attribute a
+      WHERE a.attrelid = p_table AND a.attname = 'patient_namespace' AND NOT a.attisdropped),
+    NULL, '{updated_at,created_at}');
 $$;
 
 -- Queues the signed notes of a table that were signed before ehr-sync was installed (idempotent), keyed
@@ -441,24 +474,24 @@ BEGIN
 END;
 $$;
 
--- Tables attached by 0003 (a BEFORE trigger that queued what might never be written) move to the pair.
+-- Tables attached by 0003 (a BEFORE trigger that queued what might never be written) move to the pair,
+-- keeping plain note ids as their uid rule (their compositions exist under it).
 DO $$
 DECLARE
   v_table regclass;
   v_patient_column text;
 BEGIN
+  INSERT INTO ehr_sync.note_sources (source, uid_scope)
+  SELECT DISTINCT ehr_sync.table_key(t.tgrelid), NULL::text
+    FROM pg_catalog.pg_trigger t
+   WHERE t.tgname = 'ehr_sync_enqueue' AND t.tgfoid = 'ehr_sync.enqueue_signed_note()'::regprocedure
+  ON CONFLICT (source) DO NOTHING;
   FOR v_table, v_patient_column IN
     SELECT t.tgrelid::regclass, split_part(pg_catalog.encode(t.tgargs, 'escape'), '\000', 1)
       FROM pg_catalog.pg_trigger t
      WHERE t.tgname = 'ehr_sync_enqueue' AND t.tgfoid = 'ehr_sync.enqueue_signed_note()'::regprocedure
   LOOP
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
-                WHERE a.attrelid = v_table AND a.attname = 'patient_namespace' AND NOT a.attisdropped) THEN
-      PERFORM ehr_sync.attach_note_trigger(v_table, coalesce(nullif(v_patient_column, ''), 'patient_id'));
-    ELSE
-      RAISE EXCEPTION 'ehr_sync 0006: % has no patient_namespace column; re-attach it with ehr_sync.attach_note_trigger(table, patient_column, namespace_column, namespace) first', v_table
-        USING ERRCODE = 'undefined_column';
-    END IF;
+    PERFORM ehr_sync.attach_note_trigger(v_table, coalesce(nullif(v_patient_column, ''), 'patient_id'));
   END LOOP;
 END;
 $$;

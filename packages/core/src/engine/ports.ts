@@ -25,6 +25,11 @@ export interface QueueJob {
    * uses it only when `patientKey` is the note's own subject key (ehrSubjectKey).
    */
   knownEhrId?: string;
+  /**
+   * Set for notes of an app table attached after another one: the composition uid derives from
+   * `{uidScope}:{noteId}`, so two tables whose note ids overlap never share a composition.
+   */
+  uidScope?: string;
   /** The destination's consecutive pauses at claim time (0 when healthy): grows the next pause. */
   destinationPauses?: number;
 }

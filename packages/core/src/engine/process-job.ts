@@ -142,19 +142,20 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
   try {
     const input = options.toInput ? options.toInput(job.payload) : job.payload;
     const systemId = await systemIdIfKnown(gateway);
+    const uidScope = job.uidScope;
     if (systemId !== undefined) {
-      prepared = mapping.prepare(input, { systemId });
+      prepared = mapping.prepare(input, { systemId, uidScope });
     } else {
       // A server with no EHR yet has no system id to read; it is learnt from the first EHR created.
       // Map once with a placeholder to learn the patient (an invalid note fails here, whatever the
       // id), ensure their EHR, then map for real.
-      prepared = mapping.prepare(input, { systemId: "unknown" });
+      prepared = mapping.prepare(input, { systemId: "unknown", uidScope });
       if (prepared.ok) {
         action = "ensure-ehr";
         ensuredEhrId = await gateway.ensureEhr(prepared.ehrSubject);
         await store.rememberEhr(ehrSubjectKey(prepared.ehrSubject), ensuredEhrId);
         action = "validate";
-        prepared = mapping.prepare(input, { systemId: await gateway.systemId() });
+        prepared = mapping.prepare(input, { systemId: await gateway.systemId(), uidScope });
       }
     }
   } catch (error) {
