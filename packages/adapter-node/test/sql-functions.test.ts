@@ -30,9 +30,10 @@ afterAll(async () => {
 
 async function reset(ordering: "strict" | "supersede" | "independent" = "supersede") {
   await db().query("truncate ehr_sync.queue, ehr_sync.attempts, public.soap_notes");
-  await db().query("update ehr_sync.destination set ordering = $1, paused_until = null, consecutive_pauses = 0", [
-    ordering,
-  ]);
+  await db().query(
+    "update ehr_sync.destination set ordering = $1, paused_until = null, consecutive_pauses = 0",
+    [ordering],
+  );
 }
 
 /** One completion through ehr_sync.complete_batch, as the worker sends it. */
