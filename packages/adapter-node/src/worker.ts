@@ -261,14 +261,24 @@ export function createWorker(options: WorkerOptions): Worker {
         freeSlot();
         dropLease(job);
         inFlight.delete(job.id);
+        if (job.solo) soloRunning = false;
         requestWake();
       }
     })();
     inFlight.set(job.id, { job, done });
   };
 
+  /** A solo job (its worker was lost before) runs with nothing else in flight, and nothing beside it. */
+  let soloRunning = false;
   const startReady = () => {
-    while (!stopping && delivering < concurrency && ready.length > 0) run(ready.shift() as QueueJob);
+    while (!stopping && !soloRunning && delivering < concurrency && ready.length > 0) {
+      const next = ready[0] as QueueJob;
+      if (next.solo) {
+        if (inFlight.size > 0) return;
+        soloRunning = true;
+      }
+      run(ready.shift() as QueueJob);
+    }
   };
   /**
    * Claim again once the look-ahead is used up (or slots sit idle), up to `batchSize` jobs ahead of

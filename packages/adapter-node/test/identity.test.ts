@@ -4,7 +4,7 @@
  * job or a composition.
  */
 import { randomUUID } from "node:crypto";
-import type { EhrbaseClient } from "@ehr-sync/ehrbase-client";
+import type { EhrbaseClient, FlatComposition } from "@ehr-sync/ehrbase-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorker } from "../src/worker.js";
 import {
@@ -115,14 +115,10 @@ describe("only what was written is queued", () => {
     const uid = (
       await bed.pool.query("select ehr_composition_uid from public.soap_notes where id = $1", [original.id])
     ).rows[0].ehr_composition_uid as string;
-    const stored = await ehrbase.compositions.get<Record<string, unknown>>(
-      ehr,
-      uid.split("::")[0] as string,
-      {
-        format: "FLAT",
-        templateId: "ehr_sync_soap_note.v1",
-      },
-    );
+    const stored = await ehrbase.compositions.get<FlatComposition>(ehr, uid.split("::")[0] as string, {
+      format: "FLAT",
+      templateId: "ehr_sync_soap_note.v1",
+    });
     expect(stored && !stored.deleted ? stored.versionUid.value : undefined).toBe(uid);
     const texts = stored && !stored.deleted ? Object.values(stored.composition) : [];
     expect(texts).toContain("Original history as the provider signed it.");

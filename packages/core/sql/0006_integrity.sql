@@ -548,12 +548,20 @@ BEGIN
 END;
 $$;
 
+-- A job whose worker was lost while holding it (leases_lost > 0) may be what kills workers: it is
+-- claimed alone, and the worker runs it alone (QueueJob.solo), so a poison note spends only its own
+-- attempts and never those of the jobs claimed with it.
+CREATE INDEX IF NOT EXISTS queue_suspects_idx ON ehr_sync.queue (next_attempt_at, id)
+  WHERE leases_lost > 0 AND state IN ('pending', 'retry_scheduled');
+
 CREATE OR REPLACE FUNCTION ehr_sync.claim_batch(p_worker text, p_limit integer, p_lease_seconds integer)
 RETURNS SETOF ehr_sync.queue LANGUAGE plpgsql SET search_path = '' AS $$
 DECLARE
   v_ordering text;
   v_paused_until timestamptz;
   v_pauses integer;
+  v_ids bigint[];
+  v_suspects integer;
 BEGIN
   IF EXISTS (SELECT 1 FROM ehr_sync.queue WHERE state = 'leased' AND lease_expires_at < now()) THEN
     PERFORM ehr_sync.rescue_expired_leases();
@@ -570,34 +578,40 @@ BEGIN
   IF v_pauses > 0 THEN
     p_limit := least(p_limit, 1);
   END IF;
+  FOR v_suspects IN 0..1 LOOP
+    -- First a job whose worker was lost (alone), else a batch of the others.
+    SELECT array_agg(c.id) INTO v_ids FROM (
+      SELECT q.id
+        FROM ehr_sync.queue q
+       WHERE q.state IN ('pending', 'retry_scheduled')
+         AND q.next_attempt_at <= now()
+         AND (q.leases_lost > 0) = (v_suspects = 0)
+         -- strict: wait for the patient's older unfinished jobs (dead ones never block).
+         AND (v_ordering <> 'strict' OR NOT EXISTS (
+               SELECT 1 FROM ehr_sync.queue o
+                WHERE o.patient_key = q.patient_key AND o.id < q.id
+                  AND o.state IN ('pending', 'leased', 'retry_scheduled')))
+         -- supersede and strict: versions of one note go in order (a first version has none before it).
+         AND (v_ordering = 'independent' OR q.note_version = 1 OR NOT EXISTS (
+               SELECT 1 FROM ehr_sync.queue o
+                WHERE o.note_id = q.note_id AND o.source_table IS NOT DISTINCT FROM q.source_table
+                  AND o.note_version < q.note_version AND o.state IN ('pending', 'leased', 'retry_scheduled')))
+       ORDER BY q.next_attempt_at, q.id
+       LIMIT CASE WHEN v_suspects = 0 THEN 1 ELSE p_limit END
+       FOR UPDATE SKIP LOCKED) c;
+    EXIT WHEN v_ids IS NOT NULL;
+  END LOOP;
+  IF v_ids IS NULL THEN
+    RETURN;
+  END IF;
   RETURN QUERY
-  WITH candidates AS (
-    SELECT q.id
-      FROM ehr_sync.queue q
-     WHERE q.state IN ('pending', 'retry_scheduled')
-       AND q.next_attempt_at <= now()
-       -- strict: wait for the patient's older unfinished jobs (dead ones never block).
-       AND (v_ordering <> 'strict' OR NOT EXISTS (
-             SELECT 1 FROM ehr_sync.queue o
-              WHERE o.patient_key = q.patient_key AND o.id < q.id
-                AND o.state IN ('pending', 'leased', 'retry_scheduled')))
-       -- supersede and strict: versions of one note go in order (a first version has none before it).
-       AND (v_ordering = 'independent' OR q.note_version = 1 OR NOT EXISTS (
-             SELECT 1 FROM ehr_sync.queue o
-              WHERE o.note_id = q.note_id AND o.source_table IS NOT DISTINCT FROM q.source_table
-                AND o.note_version < q.note_version AND o.state IN ('pending', 'leased', 'retry_scheduled')))
-     ORDER BY q.next_attempt_at, q.id
-     LIMIT p_limit
-     FOR UPDATE SKIP LOCKED
-  )
   UPDATE ehr_sync.queue q
      SET state = 'leased', lease_token = gen_random_uuid(), leased_by = p_worker,
          lease_expires_at = now() + make_interval(secs => p_lease_seconds), updated_at = now(),
          -- The patient's EHR, when already known, travels with the job: no look-up per delivery. The
          -- engine uses it only when the job's subject key is the note's own.
          ehr_id = coalesce(q.ehr_id, (SELECT pe.ehr_id FROM ehr_sync.patient_ehr pe WHERE pe.patient_key = q.patient_key))
-    FROM candidates c
-   WHERE q.id = c.id
+   WHERE q.id = ANY (v_ids)
   RETURNING q.*;
 END;
 $$;

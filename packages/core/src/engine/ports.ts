@@ -30,6 +30,11 @@ export interface QueueJob {
    * `{uidScope}:{noteId}`, so two tables whose note ids overlap never share a composition.
    */
   uidScope?: string;
+  /**
+   * A worker holding this job was lost before (crash, kill, CPU limit): it may be what kills workers.
+   * It was claimed alone and must run alone, so that it spends only its own attempts.
+   */
+  solo?: boolean;
   /** The destination's consecutive pauses at claim time (0 when healthy): grows the next pause. */
   destinationPauses?: number;
 }

@@ -48,7 +48,10 @@ export interface CustomMapping<Input> {
    * `uidScope` keeps the uids of records from different sources apart when their ids overlap (two
    * app tables): the uid then derives from `{uidScope}:{sourceId}`.
    */
-  prepare(input: unknown, options: { systemId: string; uidScope?: string | undefined }): PreparedComposition<Input>;
+  prepare(
+    input: unknown,
+    options: { systemId: string; uidScope?: string | undefined },
+  ): PreparedComposition<Input>;
 }
 
 /**
