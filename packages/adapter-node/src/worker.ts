@@ -215,6 +215,9 @@ export function createWorker(options: WorkerOptions): Worker {
         return;
       case "paused":
         summary.paused += 1;
+        // The jobs claimed ahead would only meet the same failure: they go back, unspent, and the
+        // destination is probed with one job when the pause ends.
+        void releaseReady();
         logger.warn(
           { ...base, errorClass: outcome.errorClass, delayMs: outcome.delayMs },
           "destination paused",
