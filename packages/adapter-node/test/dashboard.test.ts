@@ -176,6 +176,38 @@ describe("dashboard", () => {
     await context.close();
   });
 
+  it("answers bad input with 400 naming the field, and requeues nothing", async () => {
+    const bearer = { authorization: `Bearer ${TOKEN}` };
+    const html = await (await fetch(dashboard.url, { headers: bearer })).text();
+    const csrf = /name="csrf-token" content="([^"]+)"/.exec(html)?.[1] as string;
+    expect(csrf).toBeDefined();
+    const before = await bed.pool.query("select count(*)::int as n from ehr_sync.attempts");
+    const cases: [string, RequestInit, RegExp][] = [
+      ["/api/jobs?states=leased", {}, /^states: expected dead or retry_scheduled/],
+      ["/api/series?hours=100", {}, /^hours: an integer from 1 to 48/],
+      ["/api/requeue", { method: "POST", body: "{not json" }, /^body: expected JSON/],
+      [
+        "/api/requeue",
+        { method: "POST", body: JSON.stringify({ ids: ["1; drop"] }) },
+        /^body: expected \{"ids"/,
+      ],
+      ["/api/requeue", { method: "POST", body: JSON.stringify({ ids: [] }) }, /^body: expected \{"ids"/],
+      ["/api/requeue", { method: "POST", body: JSON.stringify({}) }, /^body: expected \{"ids"/],
+    ];
+    for (const [path, init, message] of cases) {
+      const response = await fetch(new URL(path, dashboard.url), {
+        ...init,
+        headers: { ...bearer, "content-type": "application/json", "x-csrf-token": csrf },
+      });
+      expect(response.status, path).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toMatch(message);
+    }
+    const missing = await fetch(new URL("/api/jobs/999999", dashboard.url), { headers: bearer });
+    expect(missing.status).toBe(404);
+    const after = await bed.pool.query("select count(*)::int as n from ehr_sync.attempts");
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+  });
+
   it("shows a dead note with its reason; after the cause is fixed, requeue completes it", async () => {
     const patient = `pat-${randomUUID()}`;
     // A few deliveries for the chart, and the patient's EHR.
