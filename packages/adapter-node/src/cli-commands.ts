@@ -100,6 +100,9 @@ async function serveDashboard(
     logger: createLogger(),
   });
   io.print(`dashboard on ${dashboard.url}`);
+  if (host && !["127.0.0.1", "::1", "localhost"].includes(host)) {
+    io.print("warning: not on a loopback address and without TLS: put a TLS-terminating proxy in front");
+  }
   io.print(`sign in (the link works once, for 10 minutes): ${dashboard.loginLink()}`);
   return dashboard;
 }
