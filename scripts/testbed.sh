@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The ehr-sync test bed: PostgreSQL 15 + pg_cron + the net.http_post stand-in, Deno, and a real EHRbase.
+# The ehr-sync test bed: PostgreSQL 15 + pg_cron + the net.http_post stand-in, Deno, a real EHRbase, and
+# Debian's Chromium (for the dashboard's browser tests).
 #
 #   bash scripts/testbed.sh up       install what is missing, start what is stopped (idempotent)
 #   bash scripts/testbed.sh down     stop EHRbase (PostgreSQL belongs to the machine and keeps running)
@@ -94,6 +95,24 @@ deno_status() {
     echo "deno       ok     $v"
   else
     echo "deno       MISSING  run: pnpm install (deno is a pinned devDependency)"
+    return 1
+  fi
+}
+
+# ---------------------------------------------------------------- Chromium (Debian's package; the dashboard's browser tests)
+chromium_up() {
+  dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q 'install ok installed' && return 0
+  log "installing chromium from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium >/dev/null
+}
+
+chromium_status() {
+  if [ -x /usr/bin/chromium ]; then
+    echo "chromium   ok     $(dpkg-query -W -f='${Version}' chromium 2>/dev/null)"
+  else
+    echo "chromium   MISSING  install it with: bash scripts/testbed.sh up"
     return 1
   fi
 }
@@ -215,11 +234,13 @@ case "${1:-status}" in
   up)
     [ "$(id -u)" = 0 ] || die "the test bed installs Debian packages and manages PostgreSQL: run it as root"
     postgres_up
+    chromium_up
     ehrbase_up
     echo "Test bed is up:"
     echo "  PostgreSQL  $DATABASE_URL   (pg_cron, plpython3u, net.http_post stand-in in database postgres)"
     echo "  EHRbase     $EHRBASE_URL/rest/openehr/v1   BASIC $EHRBASE_USER / $EHRBASE_PASSWORD"
     echo "              admin: $EHRBASE_ADMIN_USER / $EHRBASE_ADMIN_PASSWORD   log: $RUN_DIR/ehrbase.log"
+    echo "  Chromium    /usr/bin/chromium (headless, for the dashboard tests)"
     ;;
   down) ehrbase_down ;;
   status)
@@ -227,6 +248,7 @@ case "${1:-status}" in
     postgres_status || rc=1
     ehrbase_status || rc=1
     deno_status || rc=1
+    chromium_status || rc=1
     exit $rc
     ;;
   env) print_env ;;

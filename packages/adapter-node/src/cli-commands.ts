@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import pg from "pg";
+import { type Dashboard, startDashboard } from "./dashboard/dashboard-server.js";
 import { createLogger } from "./logger.js";
 import { WorkerMetrics } from "./metrics.js";
 import { migrate } from "./migrate.js";
@@ -28,12 +29,17 @@ commands:
   prune [--payload-days N] [--attempt-days N] [--dead-payload-days N]
                            drop the note copies of delivered jobs (default after 7 days) and attempt
                            rows of finished jobs (default after 30 days); dead jobs keep theirs
+  dashboard [--port P] [--host H] [--actor-header H]
+                           serve the operations dashboard (default 127.0.0.1:8090) until SIGTERM/SIGINT;
+                           --actor-header: your auth proxy's user header, named in requeue audit rows
 
 options (worker, run-once):
   --concurrency N  --batch-size N  --lease-seconds N  --poll-ms N  --no-listen
   --metrics-port P  --metrics-host H (default 127.0.0.1)
+  --dashboard-port P [--dashboard-host H]   (worker) serve the dashboard too
 
-environment: DATABASE_URL, EHRBASE_URL, EHRBASE_USER, EHRBASE_PASSWORD, EHRBASE_SYSTEM_ID, EHR_SYNC_LOG_LEVEL
+environment: DATABASE_URL, EHRBASE_URL, EHRBASE_USER, EHRBASE_PASSWORD, EHRBASE_SYSTEM_ID, EHR_SYNC_LOG_LEVEL,
+  EHR_SYNC_DASHBOARD_TOKEN (the dashboard's bearer token; without it only the printed login link works)
 `;
 
 export interface CliIo {
@@ -83,6 +89,29 @@ function workerOptions(
   };
 }
 
+/** Starts the dashboard and prints where it is and a one-time login link (never the token itself). */
+async function serveDashboard(
+  io: CliIo,
+  port: number,
+  host: string | undefined,
+  actorHeader: string | undefined,
+): Promise<Dashboard> {
+  const dashboard = await startDashboard({
+    connectionString: required(io.env, "DATABASE_URL"),
+    port,
+    ...(host ? { host } : {}),
+    ...(actorHeader ? { actorHeader } : {}),
+    ...(io.env.EHR_SYNC_DASHBOARD_TOKEN ? { token: io.env.EHR_SYNC_DASHBOARD_TOKEN } : {}),
+    logger: createLogger(),
+  });
+  io.print(`dashboard on ${dashboard.url}`);
+  if (host && !["127.0.0.1", "::1", "localhost"].includes(host)) {
+    io.print("warning: not on a loopback address and without TLS: put a TLS-terminating proxy in front");
+  }
+  io.print(`sign in (the link works once, for 10 minutes): ${dashboard.loginLink()}`);
+  return dashboard;
+}
+
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   const { values, positionals } = parseArgs({
@@ -103,6 +132,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       all: { type: "boolean" },
       table: { type: "string" },
       "patient-column": { type: "string" },
+      port: { type: "string" },
+      host: { type: "string" },
+      "dashboard-port": { type: "string" },
+      "dashboard-host": { type: "string" },
+      "actor-header": { type: "string" },
     },
   });
   const withDb = async <T>(fn: (db: pg.Client) => Promise<T>): Promise<T> => {
@@ -127,11 +161,34 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const worker = createWorker({ ...workerOptions(values, io.env), metrics, logger: createLogger() });
       const port = integer("metrics-port", values["metrics-port"]);
       const server = port !== undefined ? await metrics.serve(port, values["metrics-host"]) : undefined;
+      const dashboardPort = integer("dashboard-port", values["dashboard-port"]);
+      const dashboard =
+        dashboardPort !== undefined
+          ? await serveDashboard(
+              io,
+              dashboardPort,
+              values["dashboard-host"] as string | undefined,
+              values["actor-header"] as string | undefined,
+            )
+          : undefined;
       await worker.start();
       const signal = await Promise.race([io.stopSignal, worker.finished.then(() => "finished")]);
       io.print(`stopping (${signal})`);
       await worker.stop();
       server?.close();
+      await dashboard?.close();
+      return 0;
+    }
+    case "dashboard": {
+      const dashboard = await serveDashboard(
+        io,
+        integer("port", values.port) ?? 8090,
+        values.host as string | undefined,
+        values["actor-header"] as string | undefined,
+      );
+      const signal = await io.stopSignal;
+      io.print(`stopping (${signal})`);
+      await dashboard.close();
       return 0;
     }
     case "run-once": {
