@@ -54,7 +54,8 @@ Deno.test({
       await setDoorbell(sql, false);
       for (let i = 0; i < BACKLOG; i++) await writeAndSignNote(sql);
       await setDoorbell(sql, true);
-      proxy.setDelayMs(400);
+      // Slow enough that the drain outlasts pg_net's 5 s timeout of the cron call.
+      proxy.setDelayMs(700);
 
       // The safety net's call, exactly as pg_cron makes it.
       await sql`select ehr_sync_supabase.run_safety_net()`;
@@ -89,6 +90,10 @@ Deno.test({
       // Both answered while the cron run was still draining: the cron call did not hold pg_net.
       const cronRun = await runById(sql, cronRunId);
       assert.equal(cronRun?.finished, false, JSON.stringify(cronRun));
+      // pg_net itself got the cron call's answer (202), not a timeout after waiting for the drain.
+      const [cronCall] = await sql<{ http_status: number | null; outcome: string }[]>`
+        select http_status, outcome from ehr_sync_supabase.runs where run_id = ${cronRunId}`;
+      assert.deepEqual({ ...cronCall }, { http_status: 202, outcome: "running" });
       assert.deepEqual(Object.fromEntries(answers.map((a) => [a.id, a.status_code])), {
         [get_id]: 200,
         [doorbell_id]: 202,
