@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { adminUrl, type Sql } from "./harness/database.ts";
+import { adminUrl, functionRole, type Sql } from "./harness/database.ts";
 import { compositionUidsInEhr, ehrIdForSubject, eventually } from "./harness/ehrbase.ts";
 import { setDoorbell, writeAndSignNote } from "./harness/notes.ts";
 import { queueRowFor, subjectNamespace } from "./harness/queue.ts";
@@ -182,6 +182,16 @@ Deno.test({
           assert.equal((await allRuns(scenario.db.sql)).length, runsBefore);
         },
       );
+
+      await t.step("the function worked as its least-privilege role, not as postgres", async () => {
+        const users = await scenario.db.sql<{ usename: string }[]>`
+          select distinct usename from pg_stat_activity
+           where datname = current_database() and application_name = 'ehr-sync-supabase'`;
+        assert.deepEqual(
+          users.map((u) => u.usename),
+          [functionRole.name],
+        );
+      });
 
       await t.step("the function's log holds counts only, no patient data", () => {
         const log = scenario.server.output();

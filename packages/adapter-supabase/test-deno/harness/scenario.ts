@@ -34,7 +34,9 @@ export async function startScenario(options: ScenarioOptions): Promise<Scenario>
   let server: FunctionServer | undefined;
   try {
     server = await startFunctionServer({
+      // As deployed: SUPABASE_DB_URL is the platform's (postgres); the function uses its own role.
       SUPABASE_DB_URL: db.url,
+      EHR_SYNC_DATABASE_URL: db.functionUrl,
       EHRBASE_URL: options.ehrbaseUrl ?? ehrbase.baseUrl,
       EHRBASE_USER: ehrbase.user,
       EHRBASE_PASSWORD: ehrbase.password,
