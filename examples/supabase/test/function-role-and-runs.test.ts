@@ -4,7 +4,6 @@
  * joins calls, pg_net's responses and the function's runs; prune_history keeps it bounded.
  * (The served function working as this role, end to end, is proven by the adapter's Deno tests.)
  */
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSupabaseTestDatabase, type SupabaseTestDatabase } from "./supabase-database.js";
 
