@@ -6,7 +6,7 @@
 //   wait for a wake (net.wake() notifies at commit) ─▶ in ONE transaction: delete responses older than
 //   pg_net.ttl, take up to pg_net.batch_size committed requests (DELETE … RETURNING, oldest first),
 //   send them all at once, wait until EVERY one has answered or timed out, insert all responses ─▶
-//   commit ─▶ wait up to 1 s (a new wake cuts it short) ─▶ again while there was work.
+//   commit ─▶ wait up to 1 s ─▶ again while there was work (see serve() for pg_net's wake-up rules).
 // Like pg_net, a slow request therefore holds up every other request of its database.
 //
 // Connection errors are written with curl's texts (what pg_net stores in error_msg).
@@ -93,22 +93,34 @@ async function send(request) {
   }
 }
 
-/** One worker loop for one database, like pg_net's single worker for pg_net.database_name. */
+/**
+ * One worker loop for one database, like pg_net's single worker for pg_net.database_name, with its
+ * wake-up rules: a commit that queued requests sets `shouldWake` and, only if it was not set yet,
+ * the latch. The worker clears `shouldWake` only when it starts a round of batches, and waits up to
+ * 1 s (or until the latch is set) after every batch. So a request committed while a round is under
+ * way usually waits for that 1 s timer, exactly as with pg_net 0.20.
+ */
 function serve(database) {
   let stopped = false;
   let client;
-  let wake = true; // pg_net starts with should_wake = 1
-  let wakeUp = () => {};
-  const waitForWake = (timeoutMs) =>
+  let shouldWake = true; // pg_net starts with should_wake = 1
+  let latch = false;
+  let onLatch = () => {};
+  const setLatch = () => {
+    latch = true;
+    onLatch();
+  };
+  const waitLatch = (timeoutMs) =>
     new Promise((resolve) => {
-      if (wake || stopped) return resolve();
-      const timer = timeoutMs === undefined ? undefined : setTimeout(done, timeoutMs);
-      wakeUp = done;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        wakeUp = () => {};
+        onLatch = () => {};
+        latch = false; // ResetLatch
         resolve();
-      }
+      };
+      const timer = timeoutMs === undefined ? undefined : setTimeout(done, timeoutMs);
+      if (latch || stopped) return done();
+      onLatch = done;
     });
 
   const loop = async () => {
@@ -117,22 +129,26 @@ function serve(database) {
         client = new pg.Client({ connectionString: urlFor(database), application_name: "pg_net stand-in" });
         client.on("error", () => {});
         client.on("notification", () => {
-          wake = true;
-          wakeUp();
+          if (!shouldWake) {
+            shouldWake = true;
+            setLatch();
+          }
         });
         await client.connect();
         await client.query(`LISTEN ${WAKE_CHANNEL}`);
-        wake = true; // anything committed while we were not listening
+        shouldWake = true; // anything committed while we were not listening
         while (!stopped) {
-          await waitForWake();
-          if (stopped) break;
-          wake = false;
+          if (!shouldWake) {
+            await waitLatch();
+            continue;
+          }
+          shouldWake = false;
           for (;;) {
             const { consumed, expired } = await runBatch(client);
-            if (stopped || (consumed === 0 && expired === 0)) break;
-            // pg_net: "slow down queue processing", unless a new wake arrived meanwhile.
-            await waitForWake(1000);
-            wake = false;
+            if (stopped) break;
+            // pg_net: "slow down queue processing" (cut short only by a latch set meanwhile).
+            await waitLatch(1000);
+            if (consumed === 0 && expired === 0) break;
           }
         }
       } catch (error) {
@@ -148,7 +164,7 @@ function serve(database) {
   return {
     stop: () => {
       stopped = true;
-      wakeUp();
+      setLatch();
       client?.end().catch(() => {});
     },
   };
