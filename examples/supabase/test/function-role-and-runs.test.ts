@@ -103,12 +103,21 @@ describe("ehr_sync_supabase.runs", () => {
       }),
     ]);
     await c.query(`select ehr_sync_supabase.begin_run('manual', null)`);
+    // A run whose instance was killed never records its end; after the platform's limit it says so.
+    const killed = await c.query<{ id: string }>(
+      `select ehr_sync_supabase.begin_run('doorbell', null) as id`,
+    );
+    await c.query(
+      `update ehr_sync_supabase.run_log set started_at = now() - interval '11 minutes' where id = $1`,
+      [killed.rows[0]?.id],
+    );
     const { rows } = await c.query(
       `select trigger, outcome, http_status, net_error, claimed, delivered, retried, duration_ms, call_id::int
-         from ehr_sync_supabase.runs order by call_id nulls first`,
+         from ehr_sync_supabase.runs order by call_id nulls first, trigger desc`,
     );
     expect(rows).toEqual([
       expect.objectContaining({ trigger: "manual", outcome: "running", http_status: null, call_id: null }),
+      expect.objectContaining({ trigger: "doorbell", outcome: "no end recorded", call_id: null }),
       expect.objectContaining({
         trigger: "cron",
         outcome: "deadline",
@@ -137,10 +146,11 @@ describe("ehr_sync_supabase.runs", () => {
     await c.query(`update ehr_sync_supabase.calls set called_at = now() - interval '8 days' where id = 901`);
     await c.query(`select ehr_sync_supabase.prune_history()`);
     const left = await c.query(
-      `select trigger, call_id::int from ehr_sync_supabase.runs order by call_id nulls first`,
+      `select trigger, call_id::int from ehr_sync_supabase.runs order by call_id nulls first, trigger desc`,
     );
     expect(left.rows).toEqual([
       { trigger: "manual", call_id: null },
+      { trigger: "doorbell", call_id: null },
       { trigger: "doorbell", call_id: 902 },
       { trigger: "doorbell", call_id: 903 },
     ]);

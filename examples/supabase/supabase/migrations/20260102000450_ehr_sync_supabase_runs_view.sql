@@ -14,6 +14,9 @@ BEGIN
     SELECT coalesce(c.called_at, r.started_at) AS at,
            coalesce(r.trigger, c.trigger) AS trigger,
            CASE
+             -- No run outlives the platform's 400 s wall-clock limit: one without an end was killed.
+             WHEN r.id IS NOT NULL AND r.finished_at IS NULL AND r.started_at < now() - interval '10 minutes'
+               THEN 'no end recorded'
              WHEN r.id IS NOT NULL AND r.finished_at IS NULL THEN 'running'
              WHEN r.id IS NOT NULL THEN r.stopped_because
              WHEN %1$s THEN 'waiting in pg_net'
