@@ -1,6 +1,6 @@
 /**
- * The JSON an invocation answers with. Counts and timings only: never a note, a patient or an
- * error text, so the summary is safe to log and to keep in `net._http_response`.
+ * What an invocation did. Counts and timings only: never a note, a patient or an
+ * error text, so the summary is safe to log and to store in ehr_sync_supabase.run_log.
  */
 
 export type StopReason = "queue_empty" | "deadline" | "cpu_budget" | "max_rounds";
