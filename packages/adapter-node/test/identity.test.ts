@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { EhrbaseClient, FlatComposition } from "@ehr-sync/ehrbase-client";
+import { SOAP_TEMPLATE_ID } from "@ehr-sync/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorker } from "../src/worker.js";
 import {
@@ -117,7 +118,7 @@ describe("only what was written is queued", () => {
     ).rows[0].ehr_composition_uid as string;
     const stored = await ehrbase.compositions.get<FlatComposition>(ehr, uid.split("::")[0] as string, {
       format: "FLAT",
-      templateId: "ehr_sync_soap_note.v1",
+      templateId: SOAP_TEMPLATE_ID,
     });
     expect(stored && !stored.deleted ? stored.versionUid.value : undefined).toBe(uid);
     const texts = stored && !stored.deleted ? Object.values(stored.composition) : [];

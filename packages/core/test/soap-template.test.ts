@@ -35,7 +35,7 @@ afterAll(async () => {
 
 describe("shipped SOAP operational template", () => {
   it("is the committed .opt file, with the shipped template id", () => {
-    const file = readFileSync(new URL("../templates/ehr_sync_soap_note.v1.opt", import.meta.url), "utf8");
+    const file = readFileSync(new URL("../templates/ehr_sync_soap_note.v2.opt", import.meta.url), "utf8");
     expect(SOAP_TEMPLATE_OPT).toBe(file);
     expect(SOAP_TEMPLATE_OPT).toContain(`<template_id>\n        <value>${SOAP_TEMPLATE_ID}</value>`);
   });

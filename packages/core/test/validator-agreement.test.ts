@@ -1,5 +1,5 @@
 /**
- * Agreement between validateFlat and the REAL EHRbase 2.16: for every case, validator ok ⇔ EHRbase
+ * Agreement between validateFlat and the REAL EHRbase (2.16 in CI), across languages: for every case, validator ok ⇔ EHRbase
  * 2xx, validator not-ok ⇔ EHRbase 400/422. Cases where the validator is deliberately stricter are
  * listed with the status EHRbase actually gives, and that status is asserted too, so a change in
  * EHRbase's behaviour shows up here.
@@ -7,7 +7,10 @@
 import { randomUUID } from "node:crypto";
 import { basicAuthHeader, type EhrbaseTestConfig, readFixture, requireEhrbase } from "@ehr-sync/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
+import { mapSoapNoteToFlat } from "../src/mapping/soap-to-flat.js";
 import { type FlatViolationCode, validateFlat, type WebTemplate } from "../src/openehr/index.js";
+import { SOAP_TEMPLATE_ID, SOAP_TEMPLATE_OPT } from "../src/templates/soap-template.js";
+import { LANGUAGE_CASES, languageNote } from "./corpus/languages.js";
 
 type Flat = Record<string, unknown>;
 
@@ -35,11 +38,11 @@ function headers(extra: Record<string, string> = {}): Record<string, string> {
   return { authorization: basicAuthHeader(ehrbase.user, ehrbase.password), ...extra };
 }
 
-async function uploadTemplate(file: string): Promise<void> {
+async function uploadTemplate(file: string, opt?: string): Promise<void> {
   const response = await fetch(`${ehrbase.restUrl}/definition/template/adl1.4`, {
     method: "POST",
     headers: headers({ "content-type": "application/xml" }),
-    body: await readFixture("templates", file),
+    body: opt ?? (await readFixture("templates", file)),
   });
   await response.body?.cancel();
   // 409 = already uploaded (the server is shared).
@@ -140,6 +143,7 @@ async function buildCases(): Promise<void> {
     [`${bp}/systolic|unit`]: "mm[Hg]",
   };
 
+  cases.push(...languageCases(ctxOnly));
   cases.push(
     // --- valid compositions -------------------------------------------------------------
     { name: "valid: ehrn_vital_signs.v2__.json", templateId: V, flat: vitals },
@@ -516,6 +520,101 @@ async function buildCases(): Promise<void> {
   );
 }
 
+/**
+ * The language dimension: the shipped SOAP mapping's FLAT for a note in each language (valid, or the
+ * documented 500 for languages EHRbase cannot store), and the ways a composition in plain `pt`
+ * fails EHRbase's terminology check (openEHR texts must be the Portuguese rubrics).
+ */
+function languageCases(ctxOnly: Flat): AgreementCase[] {
+  const S = SOAP_TEMPLATE_ID;
+  const soapFlat = (language: string, territory: string): Flat => {
+    const c = LANGUAGE_CASES.find((x) => x.language === language && x.territory === territory);
+    if (!c) throw new Error(`no language case ${language}`);
+    return mapSoapNoteToFlat(languageNote(c), { systemId: "unused", includeUid: false }).flat;
+  };
+  const out: AgreementCase[] = LANGUAGE_CASES.map((c) => {
+    const flat = soapFlat(c.language, c.territory);
+    const name = `language ${c.language}: the shipped mapping's FLAT`;
+    return c.expect === "delivered"
+      ? { name, templateId: S, flat }
+      : {
+          name,
+          templateId: S,
+          flat,
+          code: "invalid-value",
+          stricter: { ehrbaseStatus: 500, why: "EHRbase's terminology check crashes for this language" },
+        };
+  });
+  const pt = soapFlat("pt", "BR");
+  const en = soapFlat("en", "US");
+  const ar = soapFlat("ar", "AE");
+  const setting = "soap_note/context/setting";
+  const noSetting = without(pt, (key) => key.startsWith(setting));
+  const arViaCtx = with_(
+    without(ar, (key) => key.endsWith("/language|code") || key.endsWith("/language|terminology")),
+    { "ctx/language": "ar" },
+  );
+  const V = "ehrn_vital_signs.v2";
+  out.push(
+    {
+      name: "pt with the English category text",
+      templateId: S,
+      flat: with_(pt, { "soap_note/category|value": "event" }),
+      code: "invalid-value",
+    },
+    {
+      name: "en with the Portuguese category text",
+      templateId: S,
+      flat: with_(en, { "soap_note/category|value": "evento" }),
+      code: "invalid-value",
+    },
+    {
+      name: "pt with ctx/setting (EHRbase fills the English text)",
+      templateId: S,
+      flat: with_(noSetting, { "ctx/setting": "238" }),
+      code: "invalid-value",
+    },
+    { name: "pt without a setting", templateId: S, flat: noSetting, code: "missing-required" },
+    {
+      name: "setting text that is not the code's rubric",
+      templateId: S,
+      flat: with_(en, { [`${setting}|value`]: "home" }),
+      code: "invalid-value",
+    },
+    {
+      name: "category missing where the template has no code list",
+      templateId: S,
+      flat: without(en, (key) => key.startsWith("soap_note/category")),
+      code: "missing-required",
+    },
+    {
+      name: "category without |value where the template has no code list",
+      templateId: S,
+      flat: with_(en, { "soap_note/category|value": undefined }),
+      code: "missing-required",
+    },
+    {
+      name: "pt in a template that fixes category by code list",
+      templateId: V,
+      flat: with_(ctxOnly, { "ctx/language": "pt" }),
+      code: "invalid-value",
+    },
+    {
+      name: "es-mx in a template that fixes category",
+      templateId: V,
+      flat: with_(ctxOnly, { "ctx/language": "es-mx" }),
+    },
+    {
+      name: "ar through ctx/language",
+      templateId: S,
+      flat: arViaCtx,
+      code: "code-not-in-value-set",
+      stricter: { ehrbaseStatus: 500, why: "EHRbase's FLAT reader knows no `ar` in ctx/language" },
+    },
+  );
+  return out;
+}
+
 interface Outcome {
   case: AgreementCase;
   ok: boolean;
@@ -539,11 +638,13 @@ async function runAll(limit: number): Promise<Outcome[]> {
   return outcomes;
 }
 
-describe("validateFlat agrees with EHRbase 2.16", () => {
+describe("validateFlat agrees with EHRbase (2.16 in CI; EHRBASE_URL for another)", () => {
   beforeAll(async () => {
     ehrbase = await requireEhrbase();
     for (const template of TEMPLATES) await uploadTemplate(template.file);
+    await uploadTemplate(SOAP_TEMPLATE_ID, SOAP_TEMPLATE_OPT);
     for (const template of TEMPLATES) webTemplates.set(template.id, await fetchWebTemplate(template.id));
+    webTemplates.set(SOAP_TEMPLATE_ID, await fetchWebTemplate(SOAP_TEMPLATE_ID));
     await buildCases();
   });
 

@@ -2,15 +2,20 @@
  * SOAP note → FLAT composition for the shipped template. Pure and deterministic: the same note and
  * options always give the same FLAT (the composition uid derives from the note id).
  */
+import { FLAT_CTX_LANGUAGES } from "../openehr/iso-codes.js";
+import { OPENEHR_CATEGORY, OPENEHR_SETTING, openehrRubric } from "../openehr/openehr-terminology.js";
 import type { SoapNote } from "../soap/note.js";
 import type { VitalName } from "../soap/vital-rules.js";
 import { SOAP_TEMPLATE_ID } from "../templates/soap-template.js";
 import { compositionUidFor } from "./composition-uid.js";
 import {
+  diagnosisEntryPath,
   diagnosisPath,
   ITEM_TYPES,
   originatingItemPath,
   SOAP_PATHS,
+  SOAP_ROOT,
+  SOAP_TEXT_ENTRIES,
   TERMINOLOGY_IDS,
   VITAL_PATHS,
 } from "./soap-flat-paths.js";
@@ -18,13 +23,13 @@ import {
 export interface SoapMappingOptions {
   /** EHRbase system id (`server.nodename`, e.g. `local.ehrbase.org`): part of the composition uid. */
   systemId: string;
-  /** Template to commit against; defaults to the shipped `ehr_sync.soap_note.v1`. */
+  /** Template to commit against; defaults to the shipped `ehr_sync.soap_note.v2`. */
   templateId?: string;
   /** Name of the source system in the feeder audit (default `ehr-sync`). */
   sourceSystem?: string;
   /** Namespace of composer and facility ids (default `ehr-sync`). */
   idNamespace?: string;
-  /** openEHR "setting" code for context/setting (default `238` other care). */
+  /** openEHR "setting" code for context/setting (default `238` other care); its text follows the note's language. */
   setting?: string;
   /** Send `_uid` (default true). Creates need it for idempotency; an update may leave it out. */
   includeUid?: boolean;
@@ -86,20 +91,50 @@ function diagnosisKeysAt(i: number) {
   return diagnosisKeys[i] as { value: string; code: string; terminology: string };
 }
 
+function codedText(flat: Record<string, unknown>, path: string, code: string, value: string | undefined) {
+  flat[`${path}|code`] = code;
+  flat[`${path}|value`] = value;
+  flat[`${path}|terminology`] = "openehr";
+}
+
+const TEXT_ENTRIES = Object.values(SOAP_TEXT_ENTRIES);
+const VITAL_ENTRIES = Object.values(VITAL_PATHS).map((vital) => vital.observation);
+
+/**
+ * The composition's language and that of every entry present. `ctx/language` sets both, but EHRbase
+ * reads it through an enum that lacks some ISO 639-1 codes (e.g. `ar`); those are written per node.
+ */
+function setLanguage(flat: Record<string, unknown>, language: string): void {
+  if (FLAT_CTX_LANGUAGES.has(language)) {
+    flat["ctx/language"] = language;
+    return;
+  }
+  const keys = Object.keys(flat);
+  const present = (entry: string) => keys.some((key) => key.startsWith(`${entry}/`));
+  const entries = [...TEXT_ENTRIES, ...VITAL_ENTRIES].filter(present);
+  for (let i = 0; present(diagnosisEntryPath(i)); i++) entries.push(diagnosisEntryPath(i));
+  for (const node of [SOAP_ROOT, ...entries]) {
+    flat[`${node}/language|code`] = language;
+    flat[`${node}/language|terminology`] = "ISO_639-1";
+  }
+}
+
 export function mapSoapNoteToFlat(note: SoapNote, options: SoapMappingOptions): MappedComposition {
   const templateId = options.templateId ?? SOAP_TEMPLATE_ID;
   const source = options.sourceSystem ?? "ehr-sync";
   const compositionUid = compositionUidFor(note.noteId, options.systemId);
   const flat: Record<string, unknown> = {
-    "ctx/language": note.language,
     "ctx/territory": note.territory,
     "ctx/time": note.encounter?.start,
     "ctx/composer_name": note.provider?.name,
     "ctx/composer_id": note.provider?.id,
     "ctx/id_namespace": options.idNamespace ?? "ehr-sync",
     "ctx/id_scheme": "ehr-sync",
-    "ctx/setting": options.setting ?? "238",
   };
+  // openEHR-terminology texts in the language EHRbase checks them in (pt: "evento", else "event").
+  const setting = options.setting ?? "238";
+  codedText(flat, SOAP_PATHS.category, "433", openehrRubric(OPENEHR_CATEGORY, "433", note.language));
+  codedText(flat, SOAP_PATHS.setting, setting, openehrRubric(OPENEHR_SETTING, setting, note.language));
   if (note.encounter?.end !== undefined) flat["ctx/end_time"] = note.encounter.end;
   if (note.facility) {
     flat["ctx/health_care_facility|name"] = note.facility.name;
@@ -156,6 +191,7 @@ export function mapSoapNoteToFlat(note: SoapNote, options: SoapMappingOptions): 
       if (keys.proportionType) flat[keys.proportionType] = 2;
     }
   }
+  setLanguage(flat, note.language);
   return {
     templateId,
     compositionUid,

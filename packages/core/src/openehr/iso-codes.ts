@@ -1,5 +1,5 @@
 /**
- * Code sets EHRbase 2.16 checks CODE_PHRASE values against (invariants Language_valid,
+ * Code sets EHRbase (2.16 and 2.31) checks CODE_PHRASE values against (invariants Language_valid,
  * Territory_valid, Encoding_valid), as listed in the openEHR external terminologies file bundled
  * with EHRbase's RM library (ISO 639-1 with regional variants, ISO 3166-1 alpha-2, IANA character
  * sets). Case-sensitive, like the server. An unknown `ctx/language` or `ctx/territory` makes
@@ -11,19 +11,37 @@ function codeSet(codes: string): ReadonlySet<string> {
 }
 
 /**
- * ISO_639-1 codes (with openEHR's regional variants) that EHRbase 2.16 accepts as `ctx/language`.
- * The openEHR list has more, but for the codes left out here EHRbase answers 500 (or 400 for `pt`),
- * found by posting every listed code to the real server (see the validator agreement test). A 500
- * looks transient to a queue, so rejecting these before sending keeps such notes from retrying forever.
+ * ISO_639-1 codes (with openEHR's regional variants) of the openEHR external terminologies file:
+ * what EHRbase accepts in a CODE_PHRASE `language|code` (composition or entry; invariant Language_valid).
  */
 export const ISO_639_1: ReadonlySet<string> = codeSet(
+  "aa af ak sq am ar ar-sa ar-iq ar-eg ar-ly ar-dz ar-ma ar-tn ar-om ar-ye ar-sy ar-jo ar-lb ar-kw " +
+    "ar-ae ar-bh ar-qa an hy as av ay az bm ba eu be bn bi bs br bg my ca ch ce ny zh zh-tw zh-cn " +
+    "zh-hk zh-sg zh-mo cv kw co cr hr hr-ba cs da dv nl nl-be dz en en-us en-gb en-au en-ca en-nz " +
+    "en-ie en-za en-jm en-cb en-bz en-tt en-ph en-zw eo et ee fo fj fi fr fr-be fr-ca fr-ch fr-lu " +
+    "fr-mc fy ff gd gd-ie gl lg ka de de-ch de-at de-lu de-li el kl gn gu ht ha he hz hi ho hu is ig " +
+    "id iu ik ga it it-ch ja jv kn kr ks kk km ki rw ky kv kg ko kj ku lo la lv li ln lt lu lb mk mg " +
+    "ms ml mt gv mi mr mh mn na nv nd nr ng ne nb nn ii oc oj or om os ps fa pl pt pt-br pt-pt pa qu " +
+    "qu-bo qu-ec qu-pe ro ro-mo rm rn ru ru-mo se sz sm sg sc sr sr-ba sb sn sd si sk sl so st es " +
+    "es-mx es-gt es-cr es-pa es-do es-ve es-co es-pe es-ar es-ec es-cl es-uy es-py es-bo es-sv es-hn " +
+    "es-ni es-pr su sx sw ss sv sv-fi tl ty tg ta tt te th bo ti to ts tn tr tk tw ug uk ur uz ve vi " +
+    "wa cy cy-gb cy-ar wo xh yi ji yo za zu",
+);
+
+/**
+ * The languages EHRbase's FLAT reader knows for `ctx/language` (the openEHR SDK's Language enum, the
+ * same in EHRbase 2.16 and 2.31). Any other code there makes EHRbase answer 500 ("Unknown Value … in
+ * terminology ISO_639-1"), `ar` included; such languages can still be given as `<root>/language|code`
+ * plus each entry's `language|code`, which do not go through that enum.
+ */
+export const FLAT_CTX_LANGUAGES: ReadonlySet<string> = codeSet(
   "aa af sq ar-sa ar-iq ar-eg ar-ly ar-dz ar-ma ar-tn ar-om ar-ye ar-sy ar-jo ar-lb ar-kw ar-ae " +
     "ar-bh ar-qa az eu be bg ca zh zh-tw zh-cn zh-hk zh-sg hr cs da nl nl-be en en-us en-gb en-au " +
     "en-ca en-nz en-ie en-za en-jm en-bz en-tt et fo fi fr fr-be fr-ca fr-ch fr-lu gd gd-ie de de-ch " +
-    "de-at de-lu de-li el he hi hu is id it it-ch kk km ko lv lt mk mt nb nn fa pl pt-br pt-pt ro " +
-    "ro-mo rm ru ru-mo sz sr sb si sk sl es-mx es-gt es-cr es-pa es-do es-ve es-co es-pe es-ar es-ec " +
-    "es-cl es-uy es-py es-bo es-sv es-hn es-ni es-pr sx sv sv-fi th ts tn tr uk ur ve vi cy cy-gb " +
-    "cy-ar xh ji zu",
+    "de-at de-lu de-li el he hi hu is id it it-ch ja kk km ko lv lt mk mt nb nn fa pl pt pt-br pt-pt " +
+    "ro ro-mo rm ru ru-mo sz sr sb si sk sl es es-mx es-gt es-cr es-pa es-do es-ve es-co es-pe es-ar " +
+    "es-ec es-cl es-uy es-py es-bo es-sv es-hn es-ni es-pr sx sv sv-fi th ts tn tr uk ur ve vi cy " +
+    "cy-gb cy-ar xh ji zu",
 );
 
 /** ISO_3166-1 alpha-2 country codes. */

@@ -5,8 +5,14 @@
  * ranges, date-time literals. Messages name the path and the rule, never the value (patient data).
  */
 import { type FlatPathIndex, type FlatPathNode, indexWebTemplate } from "./flat-paths.js";
-import { IANA_CHARACTER_SETS, ISO_639_1, ISO_3166_1 } from "./iso-codes.js";
-import { OPENEHR_MATH_FUNCTION, OPENEHR_SETTING } from "./openehr-terminology.js";
+import { FLAT_CTX_LANGUAGES, IANA_CHARACTER_SETS, ISO_639_1, ISO_3166_1 } from "./iso-codes.js";
+import {
+  EHRBASE_UNSTORABLE_LANGUAGES,
+  OPENEHR_CATEGORY,
+  OPENEHR_MATH_FUNCTION,
+  OPENEHR_SETTING,
+  openehrRubric,
+} from "./openehr-terminology.js";
 import { type NodeInstance, resolveFlatKey, rootInstance, singleChildInstance } from "./resolve-flat-key.js";
 import type { RmAttributeSpec } from "./rm-attributes.js";
 import {
@@ -105,6 +111,8 @@ interface Pass {
   readonly rmAttributes: Map<string, Set<string>>;
   /** Party groups (path without suffix) → suffixes given. */
   readonly parties: Map<string, Set<string>>;
+  /** The composition's language (root `language|code`, else `ctx/language`, else the template's default). */
+  language: string | undefined;
 }
 
 /** Id of the current validation pass (stamps interned instances; validation is synchronous). */
@@ -135,9 +143,15 @@ export function validateFlat(
     reported: new Set(),
     rmAttributes: new Map(),
     parties: new Map(),
+    language: undefined,
   };
   see(pass, root);
   for (const key of Object.keys(flat)) visitKey(pass, key, flat[key]);
+  const languageKey = `${index.root.id}/language|code`;
+  const languageSource =
+    languageKey in flat ? languageKey : "ctx/language" in flat ? "ctx/language" : undefined;
+  pass.language =
+    languageSource !== undefined ? String(flat[languageSource]) : (webTemplate.defaultLanguage ?? "en");
   const ctxDefaults = options.ctxDefaults ?? true;
   if (!ctxDefaults) {
     // Without server defaults the mandatory EVENT_CONTEXT exists even when no context/ path is given.
@@ -146,6 +160,7 @@ export function validateFlat(
         see(pass, singleChildInstance(index, root, child));
   }
   checkRequired(pass, ctxDefaults);
+  checkLanguage(pass, languageSource, flat);
   for (const leaf of pass.leaves.values()) LEAF_CHECKS[leaf.node.rmType]?.(pass, leaf);
   checkParties(pass);
   return { ok: pass.violations.length === 0, violations: pass.violations };
@@ -265,8 +280,15 @@ function visitCtx(pass: Pass, key: string, value: unknown): void {
     report(pass, key, "invalid-type", "value must be a string, number or boolean");
     return;
   }
-  if (key === "ctx/language" && !ISO_639_1.has(String(value))) {
-    report(pass, key, "code-not-in-value-set", "must be an ISO 639-1 language code");
+  if (key === "ctx/language" && !FLAT_CTX_LANGUAGES.has(String(value))) {
+    report(
+      pass,
+      key,
+      "code-not-in-value-set",
+      ISO_639_1.has(String(value))
+        ? "is not a language EHRbase reads from ctx/language (HTTP 500); give <root>/language|code and each entry's language|code instead"
+        : "must be an ISO 639-1 language code",
+    );
   } else if (key === "ctx/territory" && !ISO_3166_1.has(String(value))) {
     report(pass, key, "code-not-in-value-set", "must be an ISO 3166-1 alpha-2 country code");
   } else if (CTX_DATE_TIME_KEYS.has(key) && !isFlatDateTime(value)) {
@@ -311,9 +333,10 @@ function checkRequired(pass: Pass, ctxDefaults: boolean): void {
       if (count >= child.min) continue;
       const childPath = `${path}/${child.id}`;
       if (child.node.inContext === true) {
-        if (ALWAYS_BUILT.has(child.id)) continue;
-        if (suppliedByCtx(pass, child.id)) continue;
-        if (ctxDefaults) continue;
+        // EHRbase builds category from the template's code list; without one nothing supplies it.
+        const categoryNeeded = child.id === "category" && !hasCodeList(child);
+        if (ALWAYS_BUILT.has(child.id) && !categoryNeeded) continue;
+        if (!categoryNeeded && (suppliedByCtx(pass, child.id) || ctxDefaults)) continue;
       } else if (isCtxFilledContext(child)) {
         continue;
       }
@@ -329,6 +352,64 @@ function checkRequired(pass: Pass, ctxDefaults: boolean): void {
       );
     }
     if (EVENT_TYPES.has(node.rmType) || isCollapsedObservation(node)) checkIntervalPair(pass, path);
+  }
+}
+
+function hasCodeList(node: FlatPathNode): boolean {
+  const list = node.inputs.get("code")?.list;
+  return list !== undefined && list.length > 0;
+}
+
+function hasContent(pass: Pass): boolean {
+  const root = rootOf(pass);
+  for (const instance of pass.instances)
+    if (instance.parent === root && instance.node.node.aqlPath?.startsWith("/content")) return true;
+  return false;
+}
+
+/**
+ * What EHRbase's terminology check makes of the composition's language: some languages it cannot
+ * store at all, and for plain `pt` it wants the Portuguese rubric of every openEHR-coded text — which
+ * a template fixing category by code list (English label) or a server-filled setting cannot give.
+ */
+function checkLanguage(pass: Pass, source: string | undefined, flat: Record<string, unknown>): void {
+  const language = pass.language;
+  if (language === undefined || !hasContent(pass)) return;
+  const rootId = pass.index.root.id;
+  if (EHRBASE_UNSTORABLE_LANGUAGES.has(language)) {
+    report(
+      pass,
+      source ?? `${rootId}/language`,
+      "invalid-value",
+      "EHRbase cannot store a composition in this language: its openEHR-terminology check fails with HTTP 500 (ehrbase/ehrbase#1252, ehrbase/openEHR_SDK#372); a regional code (e.g. es-mx) is not affected",
+    );
+    return;
+  }
+  if (openehrRubric(OPENEHR_CATEGORY, "433", language) === OPENEHR_CATEGORY.get("433")) return;
+  const category = pass.index.root.children.get("category");
+  if (category !== undefined && hasCodeList(category))
+    report(
+      pass,
+      `${rootId}/category`,
+      "invalid-value",
+      "the template fixes category by code list, so EHRbase's template check wants the English text while its terminology check wants the text in the composition's language; use a template without that code list",
+    );
+  const setting = `${rootId}/context/setting`;
+  if (pass.index.byPattern.has(setting)) {
+    if ("ctx/setting" in flat)
+      report(
+        pass,
+        "ctx/setting",
+        "invalid-value",
+        "EHRbase fills the English text from ctx/setting; give context/setting|code with the |value in the composition's language",
+      );
+    else if (!(`${setting}|value` in flat))
+      report(
+        pass,
+        `${setting}|value`,
+        "missing-required",
+        "EHRbase's default setting text is English; give context/setting|code with the |value in the composition's language",
+      );
   }
 }
 
@@ -541,6 +622,7 @@ function closedCodeList(leaf: LeafInstance): ReadonlyMap<string, string> | undef
     return new Map(list.map((item) => [item.value, item.label]));
   }
   const aqlPath = leaf.node.node.aqlPath;
+  if (aqlPath === "/category") return OPENEHR_CATEGORY;
   if (aqlPath === "/context/setting") return OPENEHR_SETTING;
   if (leaf.node.id === "math_function" && aqlPath?.endsWith("/math_function")) return OPENEHR_MATH_FUNCTION;
   return undefined;
@@ -566,9 +648,12 @@ function checkCodedText(pass: Pass, leaf: LeafInstance): void {
       "terminology differs from the template's",
     );
   if (codes === undefined) return;
+  const openehrGroup = OPENEHR_GROUPS.has(codes) && !hasCodeList(leaf.node);
   if (has("code")) {
-    if (!codes.has(String(leaf.values.get("code"))))
+    const code = String(leaf.values.get("code"));
+    if (!codes.has(code))
       report(pass, keyOf(leaf, "code"), "code-not-in-value-set", "code is not in the template's value set");
+    else if (openehrGroup) checkOpenehrText(pass, leaf, codes, code);
     return;
   }
   // EHRbase reads a bare value (or |value alone) as a code first, then as a label.
@@ -580,6 +665,35 @@ function checkCodedText(pass: Pass, leaf: LeafInstance): void {
       keyOf(leaf, suffix),
       "code-not-in-value-set",
       "neither a code nor a label of the template's value set",
+    );
+}
+
+const OPENEHR_GROUPS: ReadonlySet<ReadonlyMap<string, string>> = new Set([
+  OPENEHR_CATEGORY,
+  OPENEHR_SETTING,
+  OPENEHR_MATH_FUNCTION,
+]);
+
+/** EHRbase's terminology check: an openEHR code's text must be its rubric in the composition's language. */
+function checkOpenehrText(
+  pass: Pass,
+  leaf: LeafInstance,
+  group: ReadonlyMap<string, string>,
+  code: string,
+): void {
+  const expected = openehrRubric(group, code, pass.language);
+  if (!leaf.values.has("value")) {
+    // EHRbase fills no text where the template has no list (422 "value … existence 1..1").
+    if (leaf.node.id === "category")
+      report(pass, keyOf(leaf, "value"), "missing-required", "category needs |value");
+    return;
+  }
+  if (String(leaf.values.get("value")) !== expected)
+    report(
+      pass,
+      keyOf(leaf, "value"),
+      "invalid-value",
+      "text is not the openEHR terminology's rubric for this code in the composition's language",
     );
 }
 

@@ -68,7 +68,7 @@ export interface SoapNote {
   plan: string;
   diagnoses?: Diagnosis[];
   vitals?: VitalSigns;
-  /** ISO 639-1 language of the note text, e.g. `en`. */
+  /** ISO 639-1 language of the note text, e.g. `en`, `pt`, `ar`, or an openEHR regional code (`es-mx`); not `es`/`ja`, see README. */
   language: string;
   /** ISO 3166-1 alpha-2 country, e.g. `US`. */
   territory: string;

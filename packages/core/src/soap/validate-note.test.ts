@@ -56,6 +56,24 @@ describe("validateSoapNote", () => {
     expect(fieldsOf(input)).toEqual(fields);
   });
 
+  it.each(["en", "pt", "ar", "ja-jp", "es-mx", "pt-br", "zh", "fr", "de", "it"])(
+    "takes the ISO 639-1 code %s when EHRbase can store it (or refuses it as unknown)",
+    (language) => {
+      expect(fieldsOf({ ...valid, language })).toEqual(language === "ja-jp" ? ["language"] : []);
+    },
+  );
+
+  it.each(["es", "ja"])(
+    "refuses plain %s, which EHRbase cannot store, naming language and the way out",
+    (language) => {
+      const result = validateSoapNote({ ...valid, language }, { now });
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.errors.map((e) => e.field)).toEqual(["language"]);
+      expect(result.errors[0]?.message).toMatch(/EHRbase .*cannot store.*regional code/);
+    },
+  );
+
   it("never echoes a field's value in its message", () => {
     const secret = "Jane Roe 1980-01-01 SSN 123-45-6789";
     const result = validateSoapNote(

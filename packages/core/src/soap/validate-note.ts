@@ -4,6 +4,7 @@
  * repeats the offending value, because values are patient data.
  */
 import { ISO_639_1, ISO_3166_1 } from "../openehr/iso-codes.js";
+import { EHRBASE_UNSTORABLE_LANGUAGES } from "../openehr/openehr-terminology.js";
 import {
   type Diagnosis,
   type DiagnosisSystem,
@@ -300,7 +301,15 @@ export function validateSoapNote(
 
   const language = input.language;
   if (typeof language !== "string" || !ISO_639_1.has(language))
-    c.add("language", "must be an ISO 639-1 language code in lower case, e.g. en");
+    c.add(
+      "language",
+      "must be an ISO 639-1 language code in lower case (openEHR regional variants allowed), e.g. en",
+    );
+  else if (EHRBASE_UNSTORABLE_LANGUAGES.has(language))
+    c.add(
+      "language",
+      "EHRbase 2.16-2.31 cannot store a composition in plain es or ja (its openEHR-terminology check fails with HTTP 500, ehrbase/ehrbase#1252); give the regional code of the note's variety if openEHR has one (es-mx, es-ar, ...), see the README's language table",
+    );
   const territory = input.territory;
   if (typeof territory !== "string" || !ISO_3166_1.has(territory))
     c.add("territory", "must be an ISO 3166-1 alpha-2 country code in upper case, e.g. US");

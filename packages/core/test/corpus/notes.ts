@@ -6,6 +6,7 @@
  */
 import type { SoapNote } from "../../src/soap/note.js";
 import { baseNote } from "../helpers/notes.js";
+import { LANGUAGE_CASES, languageNote } from "./languages.js";
 
 export interface CorpusCase {
   name: string;
@@ -185,6 +186,15 @@ export const CORPUS: CorpusCase[] = [
       subjective: "Übelkeit seit gestern, kein Fieber. Größe/Gewicht unverändert.",
     }),
   },
+
+  // ── one note per language: delivered, or refused naming `language` (see ./languages.ts) ──────
+  ...LANGUAGE_CASES.map(
+    (c): CorpusCase => ({
+      name: `note written in ${c.language} (${c.territory})`,
+      input: languageNote(c),
+      ...(c.expect === "refused" ? { rejects: ["language"] } : {}),
+    }),
+  ),
 
   // ── adversarial, rejected client-side with the field named ──────────────────────────────────
   { name: "missing provider", input: without(base(), "provider"), rejects: ["provider"] },
