@@ -4,7 +4,7 @@
  * uidAlreadyExists, retryAfterMs).
  */
 import type { EhrGateway, FoundComposition } from "@ehr-sync/core";
-import type { EhrbaseClient, FlatComposition } from "@ehr-sync/ehrbase-client";
+import type { Composition, EhrbaseClient, FlatComposition } from "@ehr-sync/ehrbase-client";
 
 export type CallObserver = (operation: string, seconds: number, ok: boolean) => void;
 
@@ -43,6 +43,11 @@ export function ehrbaseGateway(client: EhrbaseClient, observe: CallObserver = ()
           })
         ).versionUid.value,
       })),
+    compositionTemplateId: (ehrId, uuid) =>
+      timed("get_composition", async () => {
+        const found = await client.compositions.get<Composition>(ehrId, uuid, { format: "JSON" });
+        return found && !found.deleted ? found.composition.archetype_details?.template_id?.value : undefined;
+      }),
     updateComposition: (ehrId, uuid, precedingVersionUid, flat, options) =>
       timed("update_composition", async () => ({
         versionUid: (

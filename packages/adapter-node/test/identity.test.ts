@@ -4,8 +4,8 @@
  * job or a composition.
  */
 import { randomUUID } from "node:crypto";
-import type { EhrbaseClient, FlatComposition } from "@ehr-sync/ehrbase-client";
 import { SOAP_TEMPLATE_ID } from "@ehr-sync/core";
+import type { EhrbaseClient, FlatComposition } from "@ehr-sync/ehrbase-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorker } from "../src/worker.js";
 import {

@@ -3,7 +3,7 @@
  * engine classifies on (status, timeout/network, requestSent, uidAlreadyExists, retryAfterMs).
  */
 import type { EhrGateway, FoundComposition } from "@ehr-sync/core";
-import type { EhrbaseClient, FlatComposition } from "@ehr-sync/ehrbase-client";
+import type { Composition, EhrbaseClient, FlatComposition } from "@ehr-sync/ehrbase-client";
 
 export function ehrbaseGateway(client: EhrbaseClient): EhrGateway {
   return {
@@ -27,6 +27,10 @@ export function ehrbaseGateway(client: EhrbaseClient): EhrGateway {
         })
       ).versionUid.value,
     }),
+    compositionTemplateId: async (ehrId, uuid) => {
+      const found = await client.compositions.get<Composition>(ehrId, uuid, { format: "JSON" });
+      return found && !found.deleted ? found.composition.archetype_details?.template_id?.value : undefined;
+    },
     updateComposition: async (ehrId, uuid, precedingVersionUid, flat, options) => ({
       versionUid: (
         await client.compositions.update(ehrId, uuid, precedingVersionUid, flat as FlatComposition, {

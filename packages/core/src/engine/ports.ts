@@ -102,6 +102,11 @@ export interface EhrGateway {
     flat: Record<string, unknown>,
     options: { templateId: string; uid: string },
   ): Promise<{ versionUid: string }>;
+  /**
+   * The template the stored composition was committed with (an amendment must keep it: EHRbase does
+   * not move a composition to another template). Optional: without it the mapping's template is used.
+   */
+  compositionTemplateId?(ehrId: string, uuid: string): Promise<string | undefined>;
   updateComposition(
     ehrId: string,
     uuid: string,
