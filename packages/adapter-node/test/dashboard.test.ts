@@ -326,9 +326,14 @@ describe("dashboard", () => {
     expect(text).toContain("Destination paused");
     expect(text).toContain("http-401");
     expect(text).toContain("EHRBASE_PASSWORD");
+    // Since the pause began: ehr_sync.destination.paused_since, set with the first pause (just after the
+    // first 401 was logged).
     const since = await bed.pool.query(
-      "select min(created_at) as at from ehr_sync.attempts where error_class = 'http-401'",
+      `select d.paused_since as at, d.paused_since >= (select min(created_at) from ehr_sync.attempts
+                                                       where error_class = 'http-401') as after_first_401
+         from ehr_sync.destination d where d.id = 'default'`,
     );
+    expect(since.rows[0].after_first_401).toBe(true);
     const overview = await (
       await fetch(new URL("/api/overview", dashboard.url), { headers: { authorization: `Bearer ${TOKEN}` } })
     ).json();

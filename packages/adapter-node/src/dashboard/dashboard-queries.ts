@@ -19,7 +19,7 @@ export interface DashboardOverview {
     /** When the next probe may run (in the past while a probe is due or under way). */
     pausedUntil: string | null;
     reason: string | null;
-    /** First failure with the pause's reason since the last success (when the trouble began). */
+    /** When the current run of pauses began (ehr_sync.destination.paused_since). */
     since: string | null;
     consecutivePauses: number;
   };
@@ -28,44 +28,22 @@ export interface DashboardOverview {
 
 export async function readOverview(db: Db): Promise<DashboardOverview> {
   const status = await queueStatus(db, 0);
-  const destination = await db.query<{
-    paused: boolean;
-    paused_until: Date | null;
-    pause_reason: string | null;
-    consecutive_pauses: number;
-    updated_at: Date;
-    now: Date;
-  }>(
-    `select coalesce(paused_until > now(), false) or (pause_reason is not null and consecutive_pauses > 0) as paused,
-            paused_until, pause_reason, consecutive_pauses,
-            updated_at, now() as now
-       from ehr_sync.destination where id = 'default'`,
-  );
-  const d = destination.rows[0];
-  let since: Date | null = null;
-  if (d?.paused) {
-    // While paused few attempts are made, so walking back from the newest attempt to the last success
-    // (primary key, backwards) stays short.
-    const first = await db.query<{ since: Date | null }>(
-      `select min(a.created_at) as since from ehr_sync.attempts a
-        where a.id > coalesce((select s.id from ehr_sync.attempts s where s.outcome = 'success'
-                                order by s.id desc limit 1), 0)
-          and a.error_class = $1`,
-      [d.pause_reason],
-    );
-    since = first.rows[0]?.since ?? d.updated_at;
-  }
+  const d = status.destination;
+  const now = new Date();
+  // Paused from the first failed probe until a delivery succeeds (which resets consecutive_pauses and
+  // paused_since): between probes paused_until is past, but the destination is not healthy.
+  const paused = (d.pausedUntil !== null && d.pausedUntil > now) || d.consecutivePauses > 0;
   return {
     counts: status.counts,
     oldestUndeliveredSeconds: status.oldestUndeliveredSeconds,
     destination: {
-      paused: d?.paused ?? false,
-      pausedUntil: d?.paused_until?.toISOString() ?? null,
-      reason: d?.pause_reason ?? null,
-      since: since?.toISOString() ?? null,
-      consecutivePauses: d?.consecutive_pauses ?? 0,
+      paused,
+      pausedUntil: d.pausedUntil?.toISOString() ?? null,
+      reason: d.pauseReason,
+      since: paused ? (d.pausedSince?.toISOString() ?? null) : null,
+      consecutivePauses: d.consecutivePauses,
     },
-    generatedAt: (d?.now ?? new Date()).toISOString(),
+    generatedAt: now.toISOString(),
   };
 }
 
