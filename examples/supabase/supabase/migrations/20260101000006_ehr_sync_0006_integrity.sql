@@ -491,12 +491,12 @@ BEGIN
   INSERT INTO ehr_sync.note_sources (source, uid_scope)
   SELECT DISTINCT ehr_sync.table_key(t.tgrelid), NULL::text
     FROM pg_catalog.pg_trigger t
-   WHERE t.tgname = 'ehr_sync_enqueue' AND t.tgfoid = 'ehr_sync.enqueue_signed_note()'::regprocedure
+   WHERE t.tgname = 'ehr_sync_enqueue' AND t.tgfoid = to_regprocedure('ehr_sync.enqueue_signed_note()')
   ON CONFLICT (source) DO NOTHING;
   FOR v_table, v_patient_column IN
     SELECT t.tgrelid::regclass, split_part(pg_catalog.encode(t.tgargs, 'escape'), '\000', 1)
       FROM pg_catalog.pg_trigger t
-     WHERE t.tgname = 'ehr_sync_enqueue' AND t.tgfoid = 'ehr_sync.enqueue_signed_note()'::regprocedure
+     WHERE t.tgname = 'ehr_sync_enqueue' AND t.tgfoid = to_regprocedure('ehr_sync.enqueue_signed_note()')
   LOOP
     PERFORM ehr_sync.attach_note_trigger(v_table, coalesce(nullif(v_patient_column, ''), 'patient_id'));
   END LOOP;
