@@ -4,7 +4,7 @@
  */
 import type { SoapNote } from "../soap/note.js";
 import type { VitalName } from "../soap/vital-rules.js";
-import { SOAP_TEMPLATE_ID } from "../templates/soap-template.js";
+import { SOAP_TEMPLATE_ID } from "../templates/soap-template-id.js";
 import { compositionUidFor } from "./composition-uid.js";
 import {
   diagnosisPath,
