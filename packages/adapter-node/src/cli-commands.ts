@@ -1,8 +1,11 @@
 /**
  * The `ehr-sync` commands, a thin shell over the library. Configuration comes from flags or the
- * environment (DATABASE_URL, EHRBASE_URL, EHRBASE_USER, EHRBASE_PASSWORD); secrets are never printed.
+ * environment (DATABASE_URL, EHRBASE_URL and EHRBASE_USER + EHRBASE_PASSWORD, EHRBASE_TOKEN or
+ * EHRBASE_OAUTH_*); secrets are never printed.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { ehrbaseAuthFromEnv } from "@ehr-sync/ehrbase-client";
 import pg from "pg";
 import { createLogger } from "./logger.js";
 import { WorkerMetrics } from "./metrics.js";
@@ -14,6 +17,7 @@ import { createWorker } from "./worker.js";
 import type { WorkerOptions } from "./worker-options.js";
 
 export const USAGE = `usage: ehr-sync <command> [options]
+       ehr-sync --version | --help
 
 commands:
   migrate                  apply the ehr_sync migrations (once each, in order)
@@ -28,8 +32,18 @@ commands:
 options (worker, run-once):
   --concurrency N  --batch-size N  --lease-seconds N  --poll-ms N  --metrics-port P  --no-listen
 
-environment: DATABASE_URL, EHRBASE_URL, EHRBASE_USER, EHRBASE_PASSWORD, EHRBASE_SYSTEM_ID, EHR_SYNC_LOG_LEVEL
+environment: DATABASE_URL, EHRBASE_URL, EHRBASE_SYSTEM_ID, EHR_SYNC_CONCURRENCY, EHR_SYNC_LOG_LEVEL, and EHRbase
+credentials: EHRBASE_USER + EHRBASE_PASSWORD (basic), EHRBASE_TOKEN (bearer), or EHRBASE_OAUTH_TOKEN_URL +
+EHRBASE_OAUTH_CLIENT_ID + EHRBASE_OAUTH_CLIENT_SECRET [+ EHRBASE_OAUTH_SCOPE] (OAuth2 client credentials)
 `;
+
+/** The installed package's version: package.json is one level above both src/ and dist/. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
 
 export interface CliIo {
   env: NodeJS.ProcessEnv;
@@ -53,6 +67,17 @@ function integer(flag: string, value: string | undefined): number | undefined {
   return n;
 }
 
+/** EHRbase credentials from the environment; running without any is refused (it would only meet 401s). */
+function cliAuth(env: NodeJS.ProcessEnv) {
+  const auth = ehrbaseAuthFromEnv(env);
+  if (auth.type === "none") {
+    throw new CliError(
+      "EHRbase credentials are not set: EHRBASE_USER + EHRBASE_PASSWORD, EHRBASE_TOKEN, or EHRBASE_OAUTH_TOKEN_URL + EHRBASE_OAUTH_CLIENT_ID + EHRBASE_OAUTH_CLIENT_SECRET",
+    );
+  }
+  return auth;
+}
+
 function workerOptions(
   values: Record<string, string | boolean | undefined>,
   env: NodeJS.ProcessEnv,
@@ -66,8 +91,7 @@ function workerOptions(
     connectionString: required(env, "DATABASE_URL"),
     ehrbase: {
       baseUrl: env.EHRBASE_URL ?? "http://127.0.0.1:8085/ehrbase",
-      username: required(env, "EHRBASE_USER"),
-      password: required(env, "EHRBASE_PASSWORD"),
+      auth: cliAuth(env),
       ...(env.EHRBASE_SYSTEM_ID ? { systemId: env.EHRBASE_SYSTEM_ID } : {}),
     },
     ...(concurrency ? { concurrency } : {}),
@@ -80,6 +104,10 @@ function workerOptions(
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === "--version" || command === "-v" || command === "version") {
+    io.print(packageVersion());
+    return 0;
+  }
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -176,6 +204,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     default:
       io.print(USAGE);
-      return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+      return command === undefined || command === "help" || command === "--help" || command === "-h" ? 0 : 2;
   }
 }
