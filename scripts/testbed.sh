@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The ehr-sync test bed: PostgreSQL 15 + pg_cron + the net.http_post stand-in, Deno, and a real EHRbase.
+# The ehr-sync test bed: PostgreSQL 15 + pg_cron + the pg_net stand-in and its sender, Deno, a real
+# EHRbase, and Debian's Chromium (for the dashboard's browser tests).
 #
 #   bash scripts/testbed.sh up       install what is missing, start what is stopped (idempotent)
-#   bash scripts/testbed.sh down     stop EHRbase (PostgreSQL belongs to the machine and keeps running)
+#   bash scripts/testbed.sh down     stop EHRbase and the pg_net stand-in's sender (PostgreSQL keeps running)
 #   bash scripts/testbed.sh status   say what is running, exit 1 if anything is missing
 #   bash scripts/testbed.sh env      print the environment variables the tests read
 #
@@ -70,7 +71,14 @@ postgres_up() {
 
   as_postgres_psql -d postgres -c "ALTER USER postgres PASSWORD 'postgres'" \
     -c "CREATE EXTENSION IF NOT EXISTS pg_cron" -c "CREATE EXTENSION IF NOT EXISTS plpython3u"
-  as_postgres_psql -d postgres -f "$ROOT/testbed/sql/net-http-post-standin.sql" >/dev/null
+  # Where the real pg_net is preloaded, its worker serves `postgres`: use it there; elsewhere the stand-in.
+  local preloaded
+  preloaded=$(as_postgres_psql -At -d postgres -c "show shared_preload_libraries")
+  if [[ "$preloaded" == *pg_net* ]] && [ -z "$(as_postgres_psql -At -d postgres -c "select 1 from pg_namespace where nspname = 'net'")" ]; then
+    as_postgres_psql -d postgres -c "CREATE EXTENSION IF NOT EXISTS pg_net"
+  else
+    as_postgres_psql -d postgres -f "$ROOT/testbed/sql/net-http-post-standin.sql" >/dev/null
+  fi
   as_postgres_psql -d postgres -f "$ROOT/testbed/sql/supabase-standins.sql" >/dev/null
   as_postgres_psql -d postgres -f "$ROOT/testbed/sql/ehrbase-db.sql" >/dev/null
 }
@@ -87,6 +95,62 @@ postgres_status() {
   fi
 }
 
+# ---------------------------------------------------------------- the pg_net stand-in's sender
+# testbed/sql/net-http-post-standin.sql queues requests like pg_net; this process sends them after
+# commit, like pg_net's worker, for every database the stand-in was applied to. One per machine.
+SENDER_JS="$ROOT/testbed/pg-net-standin/sender.mjs"
+SENDER_PID="$RUN_DIR/pg-net-standin.pid"
+
+sender_pid() {
+  local pid
+  pid=$(cat "$SENDER_PID" 2>/dev/null) || return 1
+  kill -0 "$pid" 2>/dev/null && grep -q 'sender.mjs' "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
+}
+
+sender_up() {
+  [ -d "$ROOT/tools/testkit/node_modules/pg" ] || die "the pg_net stand-in's sender needs the workspace installed: pnpm install"
+  local key pid
+  key=$(sha256sum "$SENDER_JS" | cut -c1-16)
+  if pid=$(sender_pid); then
+    if [ "$(cat "$SENDER_PID.key" 2>/dev/null)" = "$key" ]; then
+      return 0
+    fi
+    log "restarting the pg_net stand-in's sender (its source changed)"
+    kill "$pid" 2>/dev/null || true
+    local i
+    for i in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  mkdir -p "$RUN_DIR"
+  DATABASE_URL="postgres://postgres:postgres@$PG_HOST:$PG_PORT/postgres" \
+    nohup node "$SENDER_JS" >>"$RUN_DIR/pg-net-standin.log" 2>&1 </dev/null &
+  echo $! >"$SENDER_PID"
+  echo "$key" >"$SENDER_PID.key"
+  sleep 0.3
+  sender_pid >/dev/null || { tail -n 20 "$RUN_DIR/pg-net-standin.log" >&2; die "the pg_net stand-in's sender exited (log: $RUN_DIR/pg-net-standin.log)"; }
+  log "pg_net stand-in sender started (log: $RUN_DIR/pg-net-standin.log)"
+}
+
+sender_down() {
+  local pid
+  if pid=$(sender_pid); then
+    kill "$pid"
+    log "pg_net stand-in sender stopped"
+  fi
+  rm -f "$SENDER_PID" "$SENDER_PID.key"
+}
+
+sender_status() {
+  local pid n
+  if pid=$(sender_pid); then
+    n=$(as_postgres_psql -At -d postgres -c \
+      "select count(*) from pg_stat_activity where application_name = 'pg_net stand-in'" 2>/dev/null || echo '?')
+    echo "pg_net     up     stand-in sender pid $pid, serving $n database(s)"
+  else
+    echo "pg_net     DOWN   the stand-in's sender is not running; start it with: bash scripts/testbed.sh up"
+    return 1
+  fi
+}
+
 # ---------------------------------------------------------------- Deno (npm package `deno`, pinned in package.json)
 deno_status() {
   local v
@@ -94,6 +158,24 @@ deno_status() {
     echo "deno       ok     $v"
   else
     echo "deno       MISSING  run: pnpm install (deno is a pinned devDependency)"
+    return 1
+  fi
+}
+
+# ---------------------------------------------------------------- Chromium (Debian's package; the dashboard's browser tests)
+chromium_up() {
+  dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q 'install ok installed' && return 0
+  log "installing chromium from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium >/dev/null
+}
+
+chromium_status() {
+  if [ -x /usr/bin/chromium ]; then
+    echo "chromium   ok     $(dpkg-query -W -f='${Version}' chromium 2>/dev/null)"
+  else
+    echo "chromium   MISSING  install it with: bash scripts/testbed.sh up"
     return 1
   fi
 }
@@ -215,18 +297,26 @@ case "${1:-status}" in
   up)
     [ "$(id -u)" = 0 ] || die "the test bed installs Debian packages and manages PostgreSQL: run it as root"
     postgres_up
+    chromium_up
+    sender_up
     ehrbase_up
     echo "Test bed is up:"
-    echo "  PostgreSQL  $DATABASE_URL   (pg_cron, plpython3u, net.http_post stand-in in database postgres)"
+    echo "  PostgreSQL  $DATABASE_URL   (pg_cron, plpython3u, pg_net stand-in + sender)"
     echo "  EHRbase     $EHRBASE_URL/rest/openehr/v1   BASIC $EHRBASE_USER / $EHRBASE_PASSWORD"
     echo "              admin: $EHRBASE_ADMIN_USER / $EHRBASE_ADMIN_PASSWORD   log: $RUN_DIR/ehrbase.log"
+    echo "  Chromium    /usr/bin/chromium (headless, for the dashboard tests)"
     ;;
-  down) ehrbase_down ;;
+  down)
+    ehrbase_down
+    sender_down
+    ;;
   status)
     rc=0
     postgres_status || rc=1
+    sender_status || rc=1
     ehrbase_status || rc=1
     deno_status || rc=1
+    chromium_status || rc=1
     exit $rc
     ;;
   env) print_env ;;

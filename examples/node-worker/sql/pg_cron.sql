@@ -23,5 +23,12 @@ SELECT cron.schedule(
   'ehr-sync-prune-cron-history', '17 3 * * *',
   $$DELETE FROM cron.job_run_details WHERE end_time < now() - interval '7 days'$$);
 
+-- 4. Retention: drop the note copies of jobs delivered more than 7 days ago and the attempt rows of
+--    finished jobs older than 30 days (dead jobs keep their copy so they can be requeued).
+SELECT cron.schedule_in_database(
+  'ehr-sync-prune', '37 3 * * *',
+  $$SELECT ehr_sync.prune(interval '7 days', interval '30 days')$$,
+  'app');
+
 -- To remove: SELECT cron.unschedule('ehr-sync-doorbell'); SELECT cron.unschedule('ehr-sync-rescue-leases');
---            SELECT cron.unschedule('ehr-sync-prune-cron-history');
+--            SELECT cron.unschedule('ehr-sync-prune-cron-history'); SELECT cron.unschedule('ehr-sync-prune');

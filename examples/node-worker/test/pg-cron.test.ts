@@ -20,7 +20,8 @@ const PREFIX = "ehrsync_nodecron";
 const DOORBELL = "ehr-sync-doorbell";
 const RESCUE = "ehr-sync-rescue-leases";
 const PRUNE = "ehr-sync-prune-cron-history";
-const JOBS = [DOORBELL, RESCUE, PRUNE];
+const RETENTION = "ehr-sync-prune";
+const JOBS = [DOORBELL, RESCUE, PRUNE, RETENTION];
 /** A tick comes at second 0 of every minute; allow for the scheduler's own latency on top. */
 const TICK_WAIT_MS = 75_000;
 
@@ -83,7 +84,7 @@ async function applySqlFile(): Promise<void> {
   const sql = readFileSync(SQL_FILE, "utf8");
   // The file's target database is the literal 'app' (the last argument of schedule_in_database).
   const targets = sql.match(/'app'\)/g) ?? [];
-  expect(targets.length, "sql/pg_cron.sql names 'app' as the target of both in-database jobs").toBe(2);
+  expect(targets.length, "sql/pg_cron.sql names 'app' as the target of its three in-database jobs").toBe(3);
   await cron.query(sql.replaceAll("'app')", `'${database.name}')`));
 }
 
@@ -182,7 +183,7 @@ afterAll(async () => {
 });
 
 describe("examples/node-worker/sql/pg_cron.sql", () => {
-  it("schedules the doorbell, the lease rescue and the history prune once, however often it runs", async () => {
+  it("schedules the doorbell, the lease rescue, retention and the history prune once, however often it runs", async () => {
     await applySqlFile();
     await applySqlFile();
     const jobs = await ehrSyncJobs();
@@ -190,9 +191,14 @@ describe("examples/node-worker/sql/pg_cron.sql", () => {
       jobs.map(({ jobname, schedule, database: db, active }) => ({ jobname, schedule, db, active })),
     ).toEqual([
       { jobname: DOORBELL, schedule: "* * * * *", db: database.name, active: true },
+      { jobname: RETENTION, schedule: "37 3 * * *", db: database.name, active: true },
       { jobname: PRUNE, schedule: "17 3 * * *", db: cronDatabase, active: true },
       { jobname: RESCUE, schedule: "* * * * *", db: database.name, active: true },
     ]);
+    // The retention command runs as written against the app's database.
+    const retention = (await job(RETENTION)).command;
+    expect(retention).toBe("SELECT ehr_sync.prune(interval '7 days', interval '30 days')");
+    await app.query(retention);
     expect((await job(RESCUE)).command).toBe("SELECT ehr_sync.rescue_expired_leases()");
     expect((await job(PRUNE)).command).toContain("DELETE FROM cron.job_run_details");
   });

@@ -12,8 +12,11 @@ import { migrationsDir, standinFiles } from "./supabase-database.js";
 
 const cronMigrations = [
   "20260102000000_ehr_sync_supabase_platform.sql",
+  "20260102000250_ehr_sync_supabase_runs.sql",
   "20260102000300_ehr_sync_supabase_doorbell.sql",
   "20260102000400_ehr_sync_supabase_cron.sql",
+  "20260102000450_ehr_sync_supabase_runs_view.sql",
+  "20260102000460_ehr_sync_supabase_retention.sql",
 ].map((name) => join(migrationsDir, name));
 
 let client: pg.Client;
@@ -58,6 +61,17 @@ describe("the pg_cron safety net", () => {
         "select 1 from cron.job where jobname = 'ehr-sync-prune-cron-history'",
       );
       expect(prune.rowCount).toBe(1);
+      const retention = await client.query<{ command: string }>(
+        "select command from cron.job where jobname = 'ehr-sync-prune'",
+      );
+      expect(retention.rows).toEqual([{ command: "select ehr_sync.prune(interval '7 days', interval '30 days')" }]);
+      const pruneCommand = await client.query(
+        "select command from cron.job where jobname = 'ehr-sync-prune-cron-history'",
+      );
+      expect(pruneCommand.rows).toEqual([{ command: "select ehr_sync_supabase.prune_history()" }]);
+      // where pg_cron lives, runs also shows the pg_cron run behind each safety-net call
+      const runs = await client.query("select trigger, outcome, cron_status from ehr_sync_supabase.runs");
+      expect(runs.fields.map((f) => f.name)).toEqual(["trigger", "outcome", "cron_status"]);
       // the run-history view is queryable (empty here: the job never ran inside this transaction)
       const history = await client.query("select jobname, status from ehr_sync_supabase.cron_runs");
       expect(history.fields.map((f) => f.name)).toEqual(["jobname", "status"]);

@@ -7,10 +7,12 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ehrbaseAuthFromEnv } from "@ehr-sync/ehrbase-client";
 import pg from "pg";
+import { type Dashboard, startDashboard } from "./dashboard/dashboard-server.js";
 import { createLogger } from "./logger.js";
 import { WorkerMetrics } from "./metrics.js";
 import { migrate } from "./migrate.js";
 import { backfillNotes } from "./store/backfill-notes.js";
+import { pruneQueue } from "./store/prune.js";
 import { queueStatus } from "./store/queue-status.js";
 import { requeueDead } from "./store/requeue-dead.js";
 import { createWorker } from "./worker.js";
@@ -28,13 +30,22 @@ commands:
   requeue --all            give every dead job a fresh retry window
   backfill [--table T] [--patient-column C]
                            queue notes signed before ehr-sync was installed
+  prune [--payload-days N] [--attempt-days N] [--dead-payload-days N]
+                           drop the note copies of delivered jobs (default after 7 days) and attempt
+                           rows of finished jobs (default after 30 days); dead jobs keep theirs
+  dashboard [--port P] [--host H] [--actor-header H]
+                           serve the operations dashboard (default 127.0.0.1:8090) until SIGTERM/SIGINT;
+                           --actor-header: your auth proxy's user header, named in requeue audit rows
 
 options (worker, run-once):
-  --concurrency N  --batch-size N  --lease-seconds N  --poll-ms N  --metrics-port P  --no-listen
+  --concurrency N  --batch-size N  --lease-seconds N  --poll-ms N  --no-listen
+  --metrics-port P  --metrics-host H (default 127.0.0.1)
+  --dashboard-port P [--dashboard-host H]   (worker) serve the dashboard too
 
-environment: DATABASE_URL, EHRBASE_URL, EHRBASE_SYSTEM_ID, EHR_SYNC_CONCURRENCY, EHR_SYNC_LOG_LEVEL, and EHRbase
-credentials: EHRBASE_USER + EHRBASE_PASSWORD (basic), EHRBASE_TOKEN (bearer), or EHRBASE_OAUTH_TOKEN_URL +
-EHRBASE_OAUTH_CLIENT_ID + EHRBASE_OAUTH_CLIENT_SECRET [+ EHRBASE_OAUTH_SCOPE] (OAuth2 client credentials)
+environment: DATABASE_URL, EHRBASE_URL, EHRBASE_SYSTEM_ID, EHR_SYNC_CONCURRENCY, EHR_SYNC_LOG_LEVEL,
+  EHR_SYNC_DASHBOARD_TOKEN (the dashboard's bearer token; without it only the printed login link works), and
+  EHRbase credentials: EHRBASE_USER + EHRBASE_PASSWORD (basic), EHRBASE_TOKEN (bearer), or
+  EHRBASE_OAUTH_TOKEN_URL + EHRBASE_OAUTH_CLIENT_ID + EHRBASE_OAUTH_CLIENT_SECRET [+ EHRBASE_OAUTH_SCOPE] (OAuth2)
 `;
 
 /** The installed package's version: package.json is one level above both src/ and dist/. */
@@ -102,6 +113,29 @@ function workerOptions(
   };
 }
 
+/** Starts the dashboard and prints where it is and a one-time login link (never the token itself). */
+async function serveDashboard(
+  io: CliIo,
+  port: number,
+  host: string | undefined,
+  actorHeader: string | undefined,
+): Promise<Dashboard> {
+  const dashboard = await startDashboard({
+    connectionString: required(io.env, "DATABASE_URL"),
+    port,
+    ...(host ? { host } : {}),
+    ...(actorHeader ? { actorHeader } : {}),
+    ...(io.env.EHR_SYNC_DASHBOARD_TOKEN ? { token: io.env.EHR_SYNC_DASHBOARD_TOKEN } : {}),
+    logger: createLogger(),
+  });
+  io.print(`dashboard on ${dashboard.url}`);
+  if (host && !["127.0.0.1", "::1", "localhost"].includes(host)) {
+    io.print("warning: not on a loopback address and without TLS: put a TLS-terminating proxy in front");
+  }
+  io.print(`sign in (the link works once, for 10 minutes): ${dashboard.loginLink()}`);
+  return dashboard;
+}
+
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   if (command === "--version" || command === "-v" || command === "version") {
@@ -117,11 +151,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       "lease-seconds": { type: "string" },
       "poll-ms": { type: "string" },
       "metrics-port": { type: "string" },
+      "metrics-host": { type: "string" },
+      "payload-days": { type: "string" },
+      "attempt-days": { type: "string" },
+      "dead-payload-days": { type: "string" },
       "no-listen": { type: "boolean" },
       json: { type: "boolean" },
       all: { type: "boolean" },
       table: { type: "string" },
       "patient-column": { type: "string" },
+      port: { type: "string" },
+      host: { type: "string" },
+      "dashboard-port": { type: "string" },
+      "dashboard-host": { type: "string" },
+      "actor-header": { type: "string" },
     },
   });
   const withDb = async <T>(fn: (db: pg.Client) => Promise<T>): Promise<T> => {
@@ -145,12 +188,35 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const metrics = new WorkerMetrics();
       const worker = createWorker({ ...workerOptions(values, io.env), metrics, logger: createLogger() });
       const port = integer("metrics-port", values["metrics-port"]);
-      const server = port !== undefined ? await metrics.serve(port) : undefined;
+      const server = port !== undefined ? await metrics.serve(port, values["metrics-host"]) : undefined;
+      const dashboardPort = integer("dashboard-port", values["dashboard-port"]);
+      const dashboard =
+        dashboardPort !== undefined
+          ? await serveDashboard(
+              io,
+              dashboardPort,
+              values["dashboard-host"] as string | undefined,
+              values["actor-header"] as string | undefined,
+            )
+          : undefined;
       await worker.start();
       const signal = await Promise.race([io.stopSignal, worker.finished.then(() => "finished")]);
       io.print(`stopping (${signal})`);
       await worker.stop();
       server?.close();
+      await dashboard?.close();
+      return 0;
+    }
+    case "dashboard": {
+      const dashboard = await serveDashboard(
+        io,
+        integer("port", values.port) ?? 8090,
+        values.host as string | undefined,
+        values["actor-header"] as string | undefined,
+      );
+      const signal = await io.stopSignal;
+      io.print(`stopping (${signal})`);
+      await dashboard.close();
       return 0;
     }
     case "run-once": {
@@ -172,11 +238,25 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.print(
         `oldest undelivered: ${status.oldestUndeliveredSeconds === null ? "none" : `${status.oldestUndeliveredSeconds.toFixed(1)} s`}`,
       );
-      if (status.destination.pausedUntil && status.destination.pausedUntil > new Date()) {
+      const dest = status.destination;
+      if (dest.pausedUntil && dest.pausedUntil > new Date()) {
         io.print(
-          `destination paused until ${status.destination.pausedUntil.toISOString()} (${status.destination.pauseReason})`,
+          `destination paused until ${dest.pausedUntil.toISOString()} (${dest.pauseReason}; ${dest.consecutivePauses} pause(s) in a row since ${dest.pausedSince?.toISOString() ?? "?"})`,
+        );
+      } else if (dest.consecutivePauses > 0) {
+        io.print(
+          `destination probing after ${dest.consecutivePauses} pause(s) in a row (${dest.pauseReason})`,
         );
       }
+      if (status.writeBacks.pending > 0) {
+        io.print(
+          `status write-backs pending: ${status.writeBacks.pending} (${status.writeBacks.refused} refused by the app's table)`,
+        );
+      }
+      const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+      io.print(
+        `storage: queue ${mb(status.storage.queueBytes)}, attempts ${mb(status.storage.attemptsBytes)}`,
+      );
       for (const d of status.dead) {
         io.print(
           `dead job ${d.id} v${d.noteVersion} after ${d.attempts} attempt(s): ${d.errorClass} — ${d.reason}`,
@@ -200,6 +280,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         backfillNotes(db, values.table ?? "public.soap_notes", values["patient-column"] ?? "patient_id"),
       );
       io.print(`${n} signed note(s) queued`);
+      return 0;
+    }
+    case "prune": {
+      const payloadAfterDays = integer("payload-days", values["payload-days"]);
+      const attemptsAfterDays = integer("attempt-days", values["attempt-days"]);
+      const deadPayloadAfterDays = integer("dead-payload-days", values["dead-payload-days"]);
+      const result = await withDb((db) =>
+        pruneQueue(db, {
+          ...(payloadAfterDays !== undefined ? { payloadAfterDays } : {}),
+          ...(attemptsAfterDays !== undefined ? { attemptsAfterDays } : {}),
+          ...(deadPayloadAfterDays !== undefined ? { deadPayloadAfterDays } : {}),
+        }),
+      );
+      io.print(
+        `${result.payloadsDropped} note copies dropped, ${result.attemptsDeleted} attempt rows deleted`,
+      );
       return 0;
     }
     default:

@@ -1,3 +1,4 @@
+export { type Dashboard, type DashboardOptions, startDashboard } from "./dashboard/dashboard-server.js";
 export { ehrbaseGateway } from "./ehrbase-gateway.js";
 export { createLogger, type Logger } from "./logger.js";
 export { WorkerMetrics } from "./metrics.js";
@@ -9,6 +10,7 @@ export { claimBatch } from "./store/claim-batch.js";
 export type { Db } from "./store/db.js";
 export { heartbeatJob } from "./store/heartbeat-job.js";
 export { pgQueueStore } from "./store/pg-queue-store.js";
+export { type PruneOptions, pruneQueue } from "./store/prune.js";
 export { type QueueStatus, queueStatus } from "./store/queue-status.js";
 export { releaseJob } from "./store/release-job.js";
 export { requeueDead } from "./store/requeue-dead.js";

@@ -9,6 +9,42 @@ import type { Db } from "./store/db.js";
 
 const STATES = ["pending", "leased", "retry_scheduled", "succeeded", "dead"] as const;
 
+interface Snapshot {
+  counts: Record<string, number>;
+  paused: boolean;
+  pauseReason: string | null;
+  consecutivePauses: number;
+  oldestUndeliveredSeconds: number;
+  writeBacksPending: number;
+}
+
+async function readSnapshot(db: Db): Promise<Snapshot> {
+  const result = await db.query<{
+    counts: Record<string, number>;
+    paused: boolean;
+    pause_reason: string | null;
+    consecutive_pauses: number;
+    oldest: number;
+    write_backs: number;
+  }>(
+    `select (select jsonb_object_agg(state, jobs) from ehr_sync.queue_status) as counts,
+            coalesce(d.paused_until > now(), false) as paused, d.pause_reason, d.consecutive_pauses,
+            (select coalesce(extract(epoch from now() - min(enqueued_at)), 0)::float8 from ehr_sync.queue
+              where state in ('pending', 'leased', 'retry_scheduled')) as oldest,
+            (select count(*)::int from ehr_sync.queue where writeback_pending) as write_backs
+       from ehr_sync.destination d where d.id = 'default'`,
+  );
+  const row = result.rows[0];
+  return {
+    counts: row?.counts ?? {},
+    paused: row?.paused ?? false,
+    pauseReason: row?.pause_reason ?? null,
+    consecutivePauses: row?.consecutive_pauses ?? 0,
+    oldestUndeliveredSeconds: row?.oldest ?? 0,
+    writeBacksPending: row?.write_backs ?? 0,
+  };
+}
+
 export class WorkerMetrics {
   readonly registry = new Registry();
   readonly signToSynced: Histogram;
@@ -16,21 +52,22 @@ export class WorkerMetrics {
   readonly ehrbaseCall: Histogram;
   readonly listenerConnected: Gauge;
   private db: Db | undefined;
+  private readonly snapshotTtlMs: number;
+  private cached: { at: number; value: Promise<Snapshot | undefined> } | undefined;
 
-  constructor() {
+  constructor(options: { snapshotTtlMs?: number } = {}) {
     const registry = this.registry;
     const metrics = this;
+    this.snapshotTtlMs = options.snapshotTtlMs ?? 5_000;
     new Gauge({
       name: "ehr_sync_queue_jobs",
       help: "Jobs in ehr_sync.queue by state",
       labelNames: ["state"],
       registers: [registry],
       async collect() {
-        if (!metrics.db) return;
-        const rows = await metrics.db.query<{ state: string; jobs: number }>(
-          "select state, jobs from ehr_sync.queue_status",
-        );
-        for (const state of STATES) this.set({ state }, rows.rows.find((r) => r.state === state)?.jobs ?? 0);
+        const snapshot = await metrics.snapshot();
+        if (!snapshot) return;
+        for (const state of STATES) this.set({ state }, snapshot.counts[state] ?? 0);
       },
     });
     new Gauge({
@@ -38,11 +75,20 @@ export class WorkerMetrics {
       help: "1 while the destination circuit is open (paused after auth / template failures), else 0",
       registers: [registry],
       async collect() {
-        if (!metrics.db) return;
-        const rows = await metrics.db.query<{ paused: boolean }>(
-          "select coalesce(paused_until > now(), false) as paused from ehr_sync.destination where id = 'default'",
-        );
-        this.set(rows.rows[0]?.paused ? 1 : 0);
+        const snapshot = await metrics.snapshot();
+        if (snapshot) this.set(snapshot.paused ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "ehr_sync_destination_consecutive_pauses",
+      help: "Failed probes in a row (a persistent 401/403 or missing template keeps it growing); 0 when healthy",
+      labelNames: ["reason"],
+      registers: [registry],
+      async collect() {
+        const snapshot = await metrics.snapshot();
+        if (!snapshot) return;
+        this.reset();
+        this.set({ reason: snapshot.pauseReason ?? "none" }, snapshot.consecutivePauses);
       },
     });
     new Gauge({
@@ -50,12 +96,17 @@ export class WorkerMetrics {
       help: "Age of the oldest job not yet delivered",
       registers: [registry],
       async collect() {
-        if (!metrics.db) return;
-        const rows = await metrics.db.query<{ age: number | null }>(
-          `select coalesce(extract(epoch from now() - min(enqueued_at)), 0)::float8 as age
-             from ehr_sync.queue where state in ('pending', 'leased', 'retry_scheduled')`,
-        );
-        this.set(rows.rows[0]?.age ?? 0);
+        const snapshot = await metrics.snapshot();
+        if (snapshot) this.set(snapshot.oldestUndeliveredSeconds);
+      },
+    });
+    new Gauge({
+      name: "ehr_sync_write_backs_pending",
+      help: "Delivered notes whose status is not yet written to the app's row (row locked or write refused)",
+      registers: [registry],
+      async collect() {
+        const snapshot = await metrics.snapshot();
+        if (snapshot) this.set(snapshot.writeBacksPending);
       },
     });
     this.signToSynced = new Histogram({
@@ -87,10 +138,33 @@ export class WorkerMetrics {
   /** Where the scrape-time gauges read from. */
   bind(db: Db): void {
     this.db = db;
+    this.cached = undefined;
   }
 
-  /** Serves GET /metrics on `port` (0 picks a free port); resolves with the server. */
-  serve(port: number, host = "0.0.0.0"): Promise<Server> {
+  /**
+   * The database's view for the gauges: one statement, shared by every gauge of a scrape and reused
+   * for `snapshotTtlMs`, so frequent scrapes (or several scrapers) cost the database one query per
+   * few seconds.
+   */
+  private snapshot(): Promise<Snapshot | undefined> {
+    const db = this.db;
+    if (!db) return Promise.resolve(undefined);
+    const now = Date.now();
+    if (this.cached && now - this.cached.at < this.snapshotTtlMs) return this.cached.value;
+    const value = readSnapshot(db).catch(() => {
+      this.cached = undefined;
+      return undefined;
+    });
+    this.cached = { at: now, value };
+    return value;
+  }
+
+  /**
+   * Serves GET /metrics on `port` (0 picks a free port) on `host` (default 127.0.0.1: the metrics are
+   * not for the network unless you say so, e.g. "0.0.0.0" behind your own firewall); resolves with
+   * the server.
+   */
+  serve(port: number, host = "127.0.0.1"): Promise<Server> {
     const server = createServer((req, res) => {
       if (req.url !== "/metrics") {
         res.writeHead(404).end();

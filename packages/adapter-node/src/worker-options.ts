@@ -46,6 +46,17 @@ export interface WorkerOptions {
   listenerHealthCheckMs?: number;
   /** On stop: how long in-flight jobs may finish before their leases are released (default 10 s). */
   shutdownTimeoutMs?: number;
+  /**
+   * Longest a statement of this worker may run (PostgreSQL statement_timeout, default 30 s): a stuck
+   * statement fails and is retried instead of holding a connection forever.
+   */
+  statementTimeoutMs?: number;
+  /**
+   * Longest a statement waits for a lock (PostgreSQL lock_timeout, default 5 s). ehr-sync never waits
+   * for the app's note rows (a locked row's status is written later), so this only bounds the rare
+   * wait on another worker.
+   */
+  lockTimeoutMs?: number;
   /** How long a statement is retried while PostgreSQL is unreachable (default 60 s). */
   databaseRetryMs?: number;
   /** Appears in the attempt log (default host:pid:random). */
@@ -55,6 +66,11 @@ export interface WorkerOptions {
   mapping?: CustomMapping<any>;
   /** Queued payload → mapping input (default: the reference soap_notes row → SoapNote). */
   toInput?: (payload: unknown) => unknown;
+  /**
+   * Retry limits and backoff (default: core's DEFAULT_RETRY_POLICY). maxAttempts and maxAgeMs are
+   * also written to ehr_sync.destination at start, where lease rescue applies them to jobs whose
+   * worker was lost.
+   */
   retryPolicy?: RetryPolicy;
   /** Upload the shipped template at start if missing (default true with the shipped mapping). */
   ensureTemplate?: boolean;
@@ -62,7 +78,7 @@ export interface WorkerOptions {
   metrics?: WorkerMetrics;
   /** Serve GET /metrics (Prometheus) on this port while the worker runs (0 picks a free port). */
   metricsPort?: number;
-  /** Interface for the metrics server (default 0.0.0.0). */
+  /** Interface for the metrics server (default 127.0.0.1; "0.0.0.0" exposes it to the network). */
   metricsHost?: string;
   /** Pool settings merged over the defaults (max = concurrency + 2). */
   pool?: Partial<pg.PoolConfig>;

@@ -17,6 +17,7 @@ import { hostname } from "node:os";
 import {
   createSoapMapping,
   type EhrGateway,
+  guardStore,
   type JobOutcome,
   processJob,
   type QueueJob,
@@ -97,8 +98,13 @@ export function createWorker(options: WorkerOptions): Worker {
     metrics.ehrbaseCall.observe({ operation, result: ok ? "ok" : "error" }, seconds),
   );
 
+  const sessionTimeouts = {
+    statement_timeout: options.statementTimeoutMs ?? 30_000,
+    lock_timeout: options.lockTimeoutMs ?? 5_000,
+  };
   const pool = new pg.Pool({
     connectionString,
+    ...sessionTimeouts,
     max: concurrency + 2,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
@@ -118,8 +124,9 @@ export function createWorker(options: WorkerOptions): Worker {
       ),
   });
   metrics.bind(db);
-  // Completions linger briefly for company only while other deliveries are still under way.
-  const store = pgQueueStore(db, id, { othersInFlight: () => delivering > 0 });
+  // Completions linger briefly for company only while other deliveries are still under way. Store
+  // failures are marked as such, so the engine never takes them for EHRbase outcomes.
+  const store = guardStore(pgQueueStore(db, id, { othersInFlight: () => delivering > 0 }));
 
   /** Started jobs, until their outcome is written. */
   const inFlight = new Map<string, { job: QueueJob; done: Promise<void> }>();
@@ -173,7 +180,7 @@ export function createWorker(options: WorkerOptions): Worker {
     options.listen === false
       ? undefined
       : new NotificationListener({
-          connection: { connectionString, connectionTimeoutMillis: 5_000 },
+          connection: { connectionString, connectionTimeoutMillis: 5_000, ...sessionTimeouts },
           onWake: requestWake,
           onHealth: (healthy) => metrics.listenerConnected.set(healthy ? 1 : 0),
           ...(options.listenerHealthCheckMs ? { healthCheckMs: options.listenerHealthCheckMs } : {}),
@@ -209,6 +216,9 @@ export function createWorker(options: WorkerOptions): Worker {
         return;
       case "paused":
         summary.paused += 1;
+        // The jobs claimed ahead would only meet the same failure: they go back, unspent, and the
+        // destination is probed with one job when the pause ends.
+        void releaseReady();
         logger.warn(
           { ...base, errorClass: outcome.errorClass, delayMs: outcome.delayMs },
           "destination paused",
@@ -255,14 +265,24 @@ export function createWorker(options: WorkerOptions): Worker {
         freeSlot();
         dropLease(job);
         inFlight.delete(job.id);
+        if (job.solo) soloRunning = false;
         requestWake();
       }
     })();
     inFlight.set(job.id, { job, done });
   };
 
+  /** A solo job (its worker was lost before) runs with nothing else in flight, and nothing beside it. */
+  let soloRunning = false;
   const startReady = () => {
-    while (!stopping && delivering < concurrency && ready.length > 0) run(ready.shift() as QueueJob);
+    while (!stopping && !soloRunning && delivering < concurrency && ready.length > 0) {
+      const next = ready[0] as QueueJob;
+      if (next.solo) {
+        if (inFlight.size > 0) return;
+        soloRunning = true;
+      }
+      run(ready.shift() as QueueJob);
+    }
   };
   /**
    * Claim again once the look-ahead is used up (or slots sit idle), up to `batchSize` jobs ahead of
@@ -278,9 +298,21 @@ export function createWorker(options: WorkerOptions): Worker {
     return Math.max(0, Math.min(batchSize, room));
   };
 
-  let templateReady: Promise<void> | undefined;
-  const ensureTemplate = () => {
-    templateReady ??= (async () => {
+  /** Once per worker, before the first claim: the retry limits for SQL, the shipped template. */
+  let preparation: Promise<void> | undefined;
+  const prepare = () => {
+    preparation ??= (async () => {
+      if (options.retryPolicy) {
+        // Lease rescue (in SQL) applies the same limits to jobs whose worker was lost.
+        await db
+          .query("select ehr_sync.set_retry_limits($1::int, $2::bigint)", [
+            options.retryPolicy.maxAttempts,
+            Math.round(options.retryPolicy.maxAgeMs),
+          ])
+          .catch((error: unknown) =>
+            logger.warn({ event: "retry_limits_not_saved", code: (error as { code?: string }).code }),
+          );
+      }
       if (options.ensureTemplate === false || (options.mapping && options.ensureTemplate !== true)) return;
       if (mapping.templateId !== SOAP_TEMPLATE_ID) return;
       try {
@@ -290,12 +322,12 @@ export function createWorker(options: WorkerOptions): Worker {
         logger.warn({ event: "template_upload_failed", code: (error as { code?: string }).code });
       }
     })();
-    return templateReady;
+    return preparation;
   };
 
   let dbFailures = 0;
   const loop = async (mode: "forever" | "drain") => {
-    await ensureTemplate();
+    await prepare();
     while (!stopping) {
       startReady();
       const want = wantToClaim();

@@ -94,12 +94,16 @@ function subjectOf(requestLine: string): { patient?: string; ehrId?: string } {
   return ehr ? { ehrId: ehr[1] } : {};
 }
 
-/** Queue row ids of the jobs that sent EHRbase a request through the proxy since `mark`. */
+/**
+ * Queue row ids of the jobs that sent EHRbase a request through the proxy since `mark` (a patient key
+ * is `namespace|patient id`).
+ */
 async function startedSince(mark: number): Promise<Set<string>> {
   const seen = proxy.received.slice(mark).map(subjectOf);
   const r = await bed.pool.query<{ id: string }>(
     `select q.id::text from ehr_sync.queue q left join ehr_sync.patient_ehr p on p.patient_key = q.patient_key
-      where q.patient_key = any($1::text[]) or p.ehr_id::text = any($2::text[])`,
+      where substr(q.patient_key, strpos(q.patient_key, '|') + 1) = any($1::text[])
+         or p.ehr_id::text = any($2::text[])`,
     [seen.flatMap((s) => (s.patient ? [s.patient] : [])), seen.flatMap((s) => (s.ehrId ? [s.ehrId] : []))],
   );
   return new Set(r.rows.map((row) => row.id));

@@ -30,7 +30,10 @@ afterAll(async () => {
 
 async function reset(ordering: "strict" | "supersede" | "independent" = "supersede") {
   await db().query("truncate ehr_sync.queue, ehr_sync.attempts, public.soap_notes");
-  await db().query("update ehr_sync.destination set ordering = $1, paused_until = null", [ordering]);
+  await db().query(
+    "update ehr_sync.destination set ordering = $1, paused_until = null, consecutive_pauses = 0",
+    [ordering],
+  );
 }
 
 /** One completion through ehr_sync.complete_batch, as the worker sends it. */
@@ -86,7 +89,9 @@ describe("note trigger", () => {
 
       await db().query("update public.soap_notes set status = 'signed' where id = $1", [id]);
       const queued = await db().query("select note_id, note_version, patient_key, state from ehr_sync.queue");
-      expect(queued.rows).toEqual([{ note_id: id, note_version: 1, patient_key: "pat-a", state: "pending" }]);
+      expect(queued.rows).toEqual([
+        { note_id: id, note_version: 1, patient_key: "ehr_sync_node_test|pat-a", state: "pending" },
+      ]);
       const note = await db().query("select ehr_sync_status from public.soap_notes where id = $1", [id]);
       expect(note.rows[0].ehr_sync_status).toBe("pending");
       await new Promise((r) => setTimeout(r, 200));
@@ -96,10 +101,12 @@ describe("note trigger", () => {
     }
   });
 
-  it("queues an amendment (new version) again, but not a re-save of the same version", async () => {
+  it("queues an amendment (new version) again, and refuses an edit of a signed note at the same version", async () => {
     await reset();
     const [id] = await insertNotes(db(), [noteRow("pat-b")]);
-    await db().query("update public.soap_notes set plan = plan || ' (typo fixed)' where id = $1", [id]);
+    await expect(
+      db().query("update public.soap_notes set plan = plan || ' (typo fixed)' where id = $1", [id]),
+    ).rejects.toMatchObject({ code: "55000", detail: "Changed without raising version: plan." });
     await db().query("update public.soap_notes set version = 2, plan = plan || ' Addendum.' where id = $1", [
       id,
     ]);
@@ -226,12 +233,13 @@ describe("ordering", () => {
     await reset("strict");
     await insertNotes(db(), [noteRow("pat-g"), noteRow("pat-g"), noteRow("pat-h")]);
     const first = await claimBatch(db(), "w1", 10, 30);
-    expect(first.map((j) => j.patientKey).sort()).toEqual(["pat-g", "pat-h"]);
-    const g = first.find((j) => j.patientKey === "pat-g")!;
+    const key = (id: string) => `ehr_sync_node_test|${id}`;
+    expect(first.map((j) => j.patientKey).sort()).toEqual([key("pat-g"), key("pat-h")]);
+    const g = first.find((j) => j.patientKey === key("pat-g"))!;
     expect(await claimBatch(db(), "w1", 10, 30)).toEqual([]);
     await buryJob(db(), g, { errorClass: "invalid-input", reason: "invalid note: plan" });
     const next = await claimBatch(db(), "w1", 10, 30);
-    expect(next.map((j) => j.patientKey)).toEqual(["pat-g"]);
+    expect(next.map((j) => j.patientKey)).toEqual([key("pat-g")]);
   });
 
   it("supersede: a newer version of a note replaces an older one nobody is working on", async () => {
@@ -399,10 +407,10 @@ describe("dead jobs and write-back", () => {
     await reset("independent");
     await insertNotes(db(), [noteRow("pat-known"), noteRow("pat-new")]);
     const ehrId = randomUUID();
-    await db().query("select ehr_sync.remember_ehr('pat-known', $1::uuid)", [ehrId]);
+    await db().query("select ehr_sync.remember_ehr('ehr_sync_node_test|pat-known', $1::uuid)", [ehrId]);
     const jobs = await claimBatch(db(), "w1", 2, 30);
     const byPatient = new Map(jobs.map((j) => [j.patientKey, j]));
-    expect(byPatient.get("pat-known")?.knownEhrId).toBe(ehrId);
-    expect(byPatient.get("pat-new")?.knownEhrId).toBeUndefined();
+    expect(byPatient.get("ehr_sync_node_test|pat-known")?.knownEhrId).toBe(ehrId);
+    expect(byPatient.get("ehr_sync_node_test|pat-new")?.knownEhrId).toBeUndefined();
   });
 });

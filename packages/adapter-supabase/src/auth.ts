@@ -14,7 +14,20 @@ export interface AuthOptions {
   sharedSecrets?: () => Promise<readonly string[]>;
   /** Seconds since the epoch; injectable so `exp` handling can be tested. */
   nowSeconds?: () => number;
+  /** Claims a JWT must also carry (`iss`, `aud`) and the clock leeway for `exp`/`nbf`. */
+  jwtChecks?: JwtChecks | undefined;
 }
+
+export interface JwtChecks {
+  /** When set, the token's `iss` must equal it (Supabase signs with `supabase`). */
+  issuer?: string | undefined;
+  /** When set, the token's `aud` (a string or a list) must contain it. */
+  audience?: string | undefined;
+  /** Seconds of clock difference tolerated on `exp` and `nbf`. Default 30. */
+  leewaySeconds?: number | undefined;
+}
+
+export const DEFAULT_JWT_LEEWAY_SECONDS = 30;
 
 export type AuthDecision =
   | { ok: true; via: "service_role_jwt" | "shared_secret" }
@@ -40,7 +53,7 @@ export function createAuthenticator(options: AuthOptions): (request: Request) =>
     const token = bearerToken(request);
     if (!token) return { ok: false, reason: "missing_credentials" };
     if (options.jwtSecret && looksLikeJwt(token)) {
-      if (await verifyServiceRoleJwt(token, options.jwtSecret, nowSeconds())) {
+      if (await verifyServiceRoleJwt(token, options.jwtSecret, nowSeconds(), options.jwtChecks)) {
         return { ok: true, via: "service_role_jwt" };
       }
     }
@@ -59,13 +72,15 @@ function looksLikeJwt(token: string): boolean {
 
 /**
  * True only for a well-formed HS256 JWT whose signature matches `secret`, whose `role` claim is
- * `service_role`, and which is inside its `nbf`/`exp` window. `alg` is pinned to HS256 so a token
- * cannot downgrade to `none` or switch algorithms.
+ * `service_role`, which HAS an `exp` (a token that never expires is refused) and is inside its
+ * `nbf`/`exp` window give or take the leeway, and whose `iss`/`aud` match when those checks are set.
+ * `alg` is pinned to HS256 so a token cannot downgrade to `none` or switch algorithms.
  */
 export async function verifyServiceRoleJwt(
   token: string,
   secret: string,
   nowSeconds: number,
+  checks: JwtChecks = {},
 ): Promise<boolean> {
   const [headerPart, payloadPart, signaturePart] = token.split(".");
   if (!headerPart || !payloadPart || !signaturePart) return false;
@@ -90,10 +105,15 @@ export async function verifyServiceRoleJwt(
   if (!valid) return false;
   const payload = decodeJsonPart(payloadPart);
   if (payload?.role !== "service_role") return false;
-  if (payload.exp !== undefined && !(typeof payload.exp === "number" && nowSeconds < payload.exp))
+  const leeway = checks.leewaySeconds ?? DEFAULT_JWT_LEEWAY_SECONDS;
+  if (typeof payload.exp !== "number" || !(nowSeconds < payload.exp + leeway)) return false;
+  if (payload.nbf !== undefined && !(typeof payload.nbf === "number" && nowSeconds + leeway >= payload.nbf))
     return false;
-  if (payload.nbf !== undefined && !(typeof payload.nbf === "number" && nowSeconds >= payload.nbf))
-    return false;
+  if (checks.issuer !== undefined && payload.iss !== checks.issuer) return false;
+  if (checks.audience !== undefined) {
+    const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    if (!audiences.includes(checks.audience)) return false;
+  }
   return true;
 }
 

@@ -15,14 +15,32 @@ export function connectDatabase(url: string, maxConnections: number): Sql {
     // Edge instances are short-lived; do not keep idle connections pinned on the pooler.
     idle_timeout: 20,
     connect_timeout: 10,
-    connection: { application_name: "ehr-sync-supabase" },
+    // Bounded waits: a stuck statement fails instead of pinning the invocation; ehr-sync never waits
+    // for the app's note rows (a locked row's status is written later), so lock waits stay short.
+    connection: { application_name: "ehr-sync-supabase", statement_timeout: 30_000, lock_timeout: 5_000 },
     onnotice: () => {},
   });
 }
 
-/** Reads one Vault secret by name; undefined when it does not exist. */
+/**
+ * Reads one Vault secret by name through ehr_sync_supabase.function_secret (SECURITY DEFINER), so
+ * the function's least-privilege role can read its own key and nothing else of Vault.
+ */
 export async function readVaultSecret(sql: Sql, name: string): Promise<string | undefined> {
-  const rows = await sql<{ decrypted_secret: string | null }[]>`
-    select decrypted_secret from vault.decrypted_secrets where name = ${name} limit 1`;
-  return rows[0]?.decrypted_secret ?? undefined;
+  const rows = await sql<{ secret: string | null }[]>`
+    select ehr_sync_supabase.function_secret(${name}) as secret`;
+  return rows[0]?.secret ?? undefined;
+}
+
+/** Records that a run starts (ehr_sync_supabase.run_log); returns its id. */
+export async function beginRun(sql: Sql, trigger: string, callId: number | null): Promise<number> {
+  const rows = await sql<{ id: string }[]>`
+    select ehr_sync_supabase.begin_run(${trigger}, ${callId}::bigint)::text as id`;
+  return Number(rows[0]?.id);
+}
+
+/** Records how a run ended: the summary's counts, stop reason and duration (no PHI). */
+export async function finishRun(sql: Sql, runId: number, summary: object): Promise<void> {
+  // ::text::jsonb: postgres.js would JSON-encode a string bound straight to jsonb a second time.
+  await sql`select ehr_sync_supabase.finish_run(${runId}::bigint, ${JSON.stringify(summary)}::text::jsonb)`;
 }

@@ -23,8 +23,8 @@ export interface DrainSettings {
   /** A claim shorter than this is not worth making (the item could not finish in time). */
   minLeaseSeconds: number;
   /**
-   * After a doorbell, keep looking for work this long before giving up: the doorbell may arrive
-   * before the enqueueing transaction is visible (a synchronous pg_net stand-in, a replica lag).
+   * After a doorbell, keep looking for work this long before giving up. 0 with pg_net, which sends
+   * only after the enqueueing transaction committed; only a caller that rings earlier needs more.
    */
   settleMs: number;
   settlePollMs: number;
@@ -54,6 +54,7 @@ export async function drainQueue<Job>(
     const claimStarted = performance.now();
     const jobs = await ports.claim(size, leaseSeconds);
     summary.claimMs += performance.now() - claimStarted;
+    summary.firstClaim ??= jobs.length;
     if (jobs.length === 0) {
       if (!claimedAnything && budget.elapsedMs() + settings.settlePollMs < settings.settleMs) {
         await sleep(settings.settlePollMs, deadline.signal);

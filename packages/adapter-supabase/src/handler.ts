@@ -1,29 +1,38 @@
 /**
  * createEhrSyncHandler: the Edge Function's request handler.
  *
- *   authenticate ─▶ (401, nothing touched)
+ *   body larger than maxBodyBytes ─▶ 413 (before any database work)
+ *   authenticate ─▶ 401 (nothing touched)
  *        │
  *        ▼
+ *   record the run (ehr_sync_supabase.begin_run) ─▶ answer 202 {runId} AT ONCE
+ *        │  (in the background, kept alive by EdgeRuntime.waitUntil on Supabase)
+ *        ▼
  *   budget from the request's arrival ─▶ drain: claim a round sized to the time and CPU left,
- *   run each item through the shared sync engine, repeat ─▶ release unfinished leases ─▶ JSON summary
+ *   run each item through the shared sync engine, repeat ─▶ release unfinished leases
+ *   ─▶ record the outcome (ehr_sync_supabase.finish_run) and log the JSON summary
  *
- * A cron call waits for the summary; a doorbell call is answered 202 at once and drains in the
- * background (EdgeRuntime.waitUntil on Supabase), so the signing transaction never waits on EHRbase.
+ * Every caller (doorbell, cron, manual) gets its answer in milliseconds: pg_net's single worker
+ * finishes a whole batch before it takes new requests, so a caller waiting for the drain would hold
+ * up every other net.http_* request of the project. What the run did is in ehr_sync_supabase.runs.
  */
 import { createAuthenticator } from "./auth.js";
 import { InvocationBudget, systemClock } from "./budget.js";
-import { connectDatabase, readVaultSecret, type Sql } from "./database.js";
+import { beginRun, connectDatabase, finishRun, readVaultSecret, type Sql } from "./database.js";
 import { deadlineAfter } from "./deadline.js";
 import { drainQueue } from "./drain.js";
 import { type EhrSyncHandlerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { createQueuePorts } from "./queue-ports.js";
+import { readBodyWithin } from "./request-body.js";
 import type { InvocationSummary } from "./summary.js";
 import { cachedVaultSecret } from "./vault-secret.js";
 
 export type InvocationTrigger = "cron" | "doorbell" | "manual";
 
 export type EhrSyncHandler = ((request: Request) => Promise<Response>) & {
-  /** Closes the database pool (tests, graceful shutdown). */
+  /** Resolves when every run started so far has finished (tests, graceful shutdown). */
+  idle(): Promise<void>;
+  /** Waits for running runs, then closes the database pool. */
   close(): Promise<void>;
 };
 
@@ -41,34 +50,59 @@ export function createEhrSyncHandler(options: EhrSyncHandlerOptions): EhrSyncHan
   const staticSecrets = (resolved.auth.sharedSecrets ?? []).filter(Boolean);
   const authenticate = createAuthenticator({
     jwtSecret: resolved.auth.jwtSecret,
+    jwtChecks: {
+      issuer: resolved.auth.jwtIssuer,
+      audience: resolved.auth.jwtAudience,
+      leewaySeconds: resolved.auth.jwtLeewaySeconds,
+    },
     sharedSecrets: async () => {
       // If Vault cannot be read, only the statically configured credentials count.
-      const fromVault = vaultSecret ? await vaultSecret().catch(() => undefined) : undefined;
+      const fromVault = vaultSecret
+        ? await vaultSecret().catch((error: unknown) => {
+            resolved.log(JSON.stringify({ event: "ehr_sync.vault_unreadable", code: errorCode(error) }));
+            return undefined;
+          })
+        : undefined;
       return fromVault ? [...staticSecrets, fromVault] : staticSecrets;
     },
   });
+  const running = new Set<Promise<unknown>>();
+  const keepAlive = (work: Promise<unknown>) => {
+    running.add(work);
+    void work.finally(() => running.delete(work));
+    const waitUntil = resolved.waitUntil ?? edgeRuntimeWaitUntil();
+    waitUntil?.(work);
+  };
+  const idle = async () => {
+    while (running.size > 0) await Promise.allSettled([...running]);
+  };
 
   const handler = async (request: Request): Promise<Response> => {
     const arrivedAt = performance.now();
+    const body = await readBodyWithin(request, resolved.maxBodyBytes);
+    if (body === undefined) {
+      return json(413, { error: "payload_too_large", maxBytes: resolved.maxBodyBytes });
+    }
     const decision = await authenticate(request);
     if (!decision.ok) return json(401, { error: "unauthorized", reason: decision.reason });
     if (request.method !== "POST") return json(405, { error: "method_not_allowed", allowed: "POST" });
-    const trigger = await readTrigger(request);
-    if (trigger instanceof Error) return json(400, { error: "bad_request", message: trigger.message });
+    const call = parseCall(body);
+    if (call instanceof Error) return json(400, { error: "bad_request", message: call.message });
 
-    const invocation = runInvocation(resolved, database(), arrivedAt, trigger);
-    if (trigger === "doorbell") {
-      keepAliveUntil(invocation.catch(() => undefined));
-      return json(202, { accepted: true, trigger });
-    }
+    let runId: number;
     try {
-      return json(200, await invocation);
+      runId = await beginRun(database(), call.trigger, call.callId);
     } catch (error) {
+      resolved.log(JSON.stringify({ event: "ehr_sync.run_not_started", code: errorCode(error) }));
       return json(503, { error: "queue_unavailable", code: errorCode(error) });
     }
+    keepAlive(runInvocation(resolved, database(), arrivedAt, call.trigger, runId));
+    return json(202, { accepted: true, trigger: call.trigger, runId });
   };
   return Object.assign(handler, {
+    idle,
     close: async () => {
+      await idle();
       await sql?.end({ timeout: 5 });
       sql = undefined;
     },
@@ -80,9 +114,13 @@ async function runInvocation(
   sql: Sql,
   arrivedAt: number,
   trigger: InvocationTrigger,
-): Promise<InvocationSummary> {
+  runId: number,
+): Promise<void> {
   const budget = new InvocationBudget(options.budget, systemClock, arrivedAt);
   const deadline = deadlineAfter(budget.deadlineMs - performance.now());
+  let outcome:
+    | InvocationSummary
+    | { stoppedBecause: "failed"; errorCode: string; durations: { totalMs: number } };
   try {
     const ports = createQueuePorts(sql, options, deadline.signal);
     const builder = await drainQueue(ports, budget, deadline, {
@@ -92,24 +130,39 @@ async function runInvocation(
       settlePollMs: 250,
       cpuMs: systemClock.cpuMs,
     });
-    const summary = builder.build({
+    outcome = builder.build({
       totalMs: performance.now() - arrivedAt,
       budgetMs: options.budget.wallClockBudgetMs,
       deadlineMs: budget.deadlineMs - arrivedAt,
     });
-    options.log(JSON.stringify({ event: "ehr_sync.invocation", trigger, ...summary }));
-    return summary;
+    options.log(JSON.stringify({ event: "ehr_sync.invocation", trigger, runId, ...outcome }));
   } catch (error) {
-    options.log(JSON.stringify({ event: "ehr_sync.invocation_failed", trigger, code: errorCode(error) }));
-    throw error;
+    outcome = {
+      stoppedBecause: "failed",
+      errorCode: errorCode(error),
+      durations: { totalMs: Math.round(performance.now() - arrivedAt) },
+    };
+    options.log(
+      JSON.stringify({ event: "ehr_sync.invocation_failed", trigger, runId, code: outcome.errorCode }),
+    );
   } finally {
     deadline.dispose();
   }
+  try {
+    await finishRun(sql, runId, outcome);
+  } catch (error) {
+    options.log(JSON.stringify({ event: "ehr_sync.run_not_recorded", runId, code: errorCode(error) }));
+  }
 }
 
-async function readTrigger(request: Request): Promise<InvocationTrigger | Error> {
-  const text = await request.text();
-  if (text.trim() === "") return "manual";
+interface Call {
+  trigger: InvocationTrigger;
+  /** ehr_sync_supabase.calls id sent by the doorbell / cron job, tying the run to pg_net's request. */
+  callId: number | null;
+}
+
+function parseCall(text: string): Call | Error {
+  if (text.trim() === "") return { trigger: "manual", callId: null };
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -118,16 +171,18 @@ async function readTrigger(request: Request): Promise<InvocationTrigger | Error>
   }
   if (!body || typeof body !== "object" || Array.isArray(body))
     return new Error("body must be a JSON object");
-  const trigger = (body as { trigger?: unknown }).trigger;
-  if (trigger === undefined) return "manual";
-  if (trigger === "cron" || trigger === "doorbell" || trigger === "manual") return trigger;
-  return new Error('trigger must be "cron", "doorbell" or "manual"');
+  const { trigger = "manual", callId = null } = body as { trigger?: unknown; callId?: unknown };
+  if (trigger !== "cron" && trigger !== "doorbell" && trigger !== "manual")
+    return new Error('trigger must be "cron", "doorbell" or "manual"');
+  if (callId !== null && !(Number.isSafeInteger(callId) && (callId as number) > 0))
+    return new Error("callId must be a positive integer");
+  return { trigger, callId: callId as number | null };
 }
 
-/** On Supabase, EdgeRuntime.waitUntil keeps the instance alive for background work; plain Deno needs nothing. */
-function keepAliveUntil(work: Promise<unknown>): void {
+/** On Supabase, EdgeRuntime.waitUntil keeps the instance alive for background work. */
+function edgeRuntimeWaitUntil(): ((work: Promise<unknown>) => void) | undefined {
   const runtime = (globalThis as { EdgeRuntime?: { waitUntil?: (p: Promise<unknown>) => void } }).EdgeRuntime;
-  runtime?.waitUntil?.(work);
+  return runtime?.waitUntil ? (work) => runtime.waitUntil?.(work) : undefined;
 }
 
 /** A machine-readable error class, never the message (messages can echo data). */

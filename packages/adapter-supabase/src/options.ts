@@ -26,6 +26,12 @@ export interface EhrSyncAuthOptions {
    * and the doorbell send it. Default `ehr_sync_function_key`; `false` turns the lookup off.
    */
   vaultSecretName?: string | false | undefined;
+  /** When set, a JWT's `iss` must equal it (Supabase's own tokens say `supabase`). */
+  jwtIssuer?: string | undefined;
+  /** When set, a JWT's `aud` must contain it. */
+  jwtAudience?: string | undefined;
+  /** Clock leeway for `exp`/`nbf`, in seconds. Default 30. A JWT without `exp` is always refused. */
+  jwtLeewaySeconds?: number | undefined;
 }
 
 export interface EhrSyncHandlerOptions {
@@ -38,8 +44,19 @@ export interface EhrSyncHandlerOptions {
   budget?: Partial<BudgetOptions> | undefined;
   /** Items processed at the same time within one invocation. Default 4. */
   concurrency?: number | undefined;
-  /** How long a doorbell invocation keeps looking for a just-queued item. Default 3 000 ms. */
+  /**
+   * How long a doorbell invocation keeps looking for a just-queued item when its first claim finds
+   * nothing. Default 0: pg_net sends only after the signing transaction commits, so the item is
+   * already visible. Raise it only for a caller that can ring before its commit.
+   */
   doorbellSettleMs?: number | undefined;
+  /** Largest request body accepted; bigger ones get 413 before any database work. Default 8 192. */
+  maxBodyBytes?: number | undefined;
+  /**
+   * Keeps the instance alive while a run continues after the 202. Default: Supabase's
+   * `EdgeRuntime.waitUntil` when present; elsewhere the handler tracks the run itself (`idle()`).
+   */
+  waitUntil?: ((work: Promise<unknown>) => void) | undefined;
   /** Max connections this function instance opens. Default concurrency + 1. */
   maxConnections?: number | undefined;
   /** Identifies this invocation's leases in the queue; default `supabase-edge:<random>`. */
@@ -52,6 +69,7 @@ export interface ResolvedOptions extends EhrSyncHandlerOptions {
   budget: BudgetOptions;
   concurrency: number;
   doorbellSettleMs: number;
+  maxBodyBytes: number;
   maxConnections: number;
   workerName: string;
   log: (line: string) => void;
@@ -75,6 +93,7 @@ export function resolveOptions(options: EhrSyncHandlerOptions): ResolvedOptions 
       "auth: set jwtSecret, sharedSecrets or vaultSecretName; refusing to run an open endpoint",
     );
   }
+  if (auth.jwtLeewaySeconds !== undefined) nonNegative(auth.jwtLeewaySeconds, "auth.jwtLeewaySeconds");
   for (const secret of auth.sharedSecrets ?? []) {
     if (secret && secret.length < 16)
       throw new Error("auth.sharedSecrets entries must be at least 16 characters");
@@ -97,7 +116,8 @@ export function resolveOptions(options: EhrSyncHandlerOptions): ResolvedOptions 
     plan,
     budget,
     concurrency,
-    doorbellSettleMs: nonNegative(options.doorbellSettleMs ?? 3_000, "doorbellSettleMs"),
+    doorbellSettleMs: nonNegative(options.doorbellSettleMs ?? 0, "doorbellSettleMs"),
+    maxBodyBytes: positiveInteger(options.maxBodyBytes ?? 8_192, "maxBodyBytes"),
     maxConnections: positiveInteger(options.maxConnections ?? concurrency + 1, "maxConnections"),
     workerName: options.workerName ?? `supabase-edge:${crypto.randomUUID().slice(0, 8)}`,
     log: options.log ?? ((line) => console.log(line)),
@@ -128,6 +148,9 @@ export function ehrSyncOptionsFromEnv(env: Record<string, string | undefined>): 
         (value): value is string => Boolean(value),
       ),
       vaultSecretName: vaultName === "off" ? false : vaultName || undefined,
+      jwtIssuer: env.EHR_SYNC_JWT_ISSUER || undefined,
+      jwtAudience: env.EHR_SYNC_JWT_AUDIENCE || undefined,
+      jwtLeewaySeconds: numberFromEnv(env, "EHR_SYNC_JWT_LEEWAY_SECONDS"),
     },
     plan: env.EHR_SYNC_PLAN === "paid" ? "paid" : env.EHR_SYNC_PLAN === "free" ? "free" : undefined,
     budget: {
@@ -138,6 +161,7 @@ export function ehrSyncOptionsFromEnv(env: Record<string, string | undefined>): 
     },
     concurrency: numberFromEnv(env, "EHR_SYNC_CONCURRENCY"),
     doorbellSettleMs: numberFromEnv(env, "EHR_SYNC_DOORBELL_SETTLE_MS"),
+    maxBodyBytes: numberFromEnv(env, "EHR_SYNC_MAX_BODY_BYTES"),
   };
 }
 

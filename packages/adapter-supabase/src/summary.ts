@@ -1,6 +1,6 @@
 /**
- * The JSON an invocation answers with. Counts and timings only: never a note, a patient or an
- * error text, so the summary is safe to log and to keep in `net._http_response`.
+ * What an invocation did. Counts and timings only: never a note, a patient or an
+ * error text, so the summary is safe to log and to store in ehr_sync_supabase.run_log.
  */
 
 export type StopReason = "queue_empty" | "deadline" | "cpu_budget" | "max_rounds";
@@ -8,6 +8,8 @@ export type StopReason = "queue_empty" | "deadline" | "cpu_budget" | "max_rounds
 export interface InvocationSummary {
   /** Items leased by this invocation. */
   claimed: number;
+  /** Items the first claim found (a doorbell run that found its note at once shows >= 1). */
+  firstClaim: number;
   /** Items whose composition is in EHRbase (created now or found from an earlier attempt). */
   succeeded: number;
   /** Items that failed this time and are scheduled to be tried again. */
@@ -36,6 +38,7 @@ export interface InvocationSummary {
 
 export class SummaryBuilder {
   claimed = 0;
+  firstClaim: number | undefined;
   succeeded = 0;
   retried = 0;
   dead = 0;
@@ -57,6 +60,7 @@ export class SummaryBuilder {
     const round = (ms: number) => Math.round(ms);
     return {
       claimed: this.claimed,
+      firstClaim: this.firstClaim ?? 0,
       succeeded: this.succeeded,
       retried: this.retried,
       dead: this.dead,

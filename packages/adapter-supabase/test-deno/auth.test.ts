@@ -8,6 +8,7 @@ import { signHs256Jwt } from "../test/sign-jwt.ts";
 import { ehrIdForSubject } from "./harness/ehrbase.ts";
 import { setDoorbell, writeAndSignNote } from "./harness/notes.ts";
 import { queueRowFor, subjectNamespace } from "./harness/queue.ts";
+import { allRuns } from "./harness/runs.ts";
 import { startScenario } from "./harness/scenario.ts";
 
 const jwtSecret = `test-jwt-secret-${crypto.randomUUID()}`;
@@ -17,7 +18,10 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async (t) => {
-    const scenario = await startScenario({ prefix: "sb_e2e_auth", env: { EHR_SYNC_JWT_SECRET: jwtSecret } });
+    const scenario = await startScenario({
+      prefix: "sb_e2e_auth",
+      env: { EHR_SYNC_JWT_SECRET: jwtSecret, EHR_SYNC_JWT_ISSUER: "supabase" },
+    });
     try {
       await setDoorbell(scenario.db.sql, false);
       const note = await writeAndSignNote(scenario.db.sql);
@@ -38,6 +42,14 @@ Deno.test({
           await signHs256Jwt({ role: "authenticated", exp: now + 600 }, jwtSecret),
         ],
         [
+          "a service-role JWT without exp (it would never expire)",
+          await signHs256Jwt({ role: "service_role", iss: "supabase" }, jwtSecret),
+        ],
+        [
+          "a service-role JWT from another issuer",
+          await signHs256Jwt({ role: "service_role", iss: "someone-else", exp: now + 600 }, jwtSecret),
+        ],
+        [
           "an expired service-role JWT",
           await signHs256Jwt({ role: "service_role", exp: now - 5 }, jwtSecret),
         ],
@@ -51,25 +63,24 @@ Deno.test({
           const { status, body } = await scenario.invoke({ trigger: "cron" }, key);
           assert.equal(status, 401);
           assert.equal(body.error, "unauthorized");
-          assert.equal("claimed" in body, false);
+          assert.equal("runId" in body, false);
         });
       }
 
       await t.step("…and nothing was claimed: the queue row and EHRbase are untouched", async () => {
         const after = await queueRowFor(scenario.db.sql, note.noteId);
         assert.deepEqual(after, before);
+        assert.equal((await allRuns(scenario.db.sql)).length, 0);
         assert.equal(await ehrIdForSubject(note.patientId, subjectNamespace), undefined);
       });
 
       await t.step("the Vault key and a valid service-role JWT are accepted", async () => {
-        const viaVault = await scenario.invoke({ trigger: "cron" });
-        assert.equal(viaVault.status, 200);
-        assert.equal(viaVault.body.claimed, 1);
-        assert.equal(viaVault.body.succeeded, 1);
+        const viaVault = await scenario.run({ trigger: "cron" });
+        assert.equal(viaVault.claimed, 1);
+        assert.equal(viaVault.delivered, 1);
         const jwt = await signHs256Jwt({ role: "service_role", iss: "supabase", exp: now + 600 }, jwtSecret);
-        const viaJwt = await scenario.invoke({ trigger: "cron" }, jwt);
-        assert.equal(viaJwt.status, 200);
-        assert.equal(viaJwt.body.claimed, 0);
+        const viaJwt = await scenario.run({ trigger: "cron" }, jwt);
+        assert.equal(viaJwt.claimed, 0);
         assert.equal((await queueRowFor(scenario.db.sql, note.noteId))?.status, "succeeded");
       });
     } finally {

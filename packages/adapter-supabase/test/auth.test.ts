@@ -24,11 +24,16 @@ describe("verifyServiceRoleJwt", () => {
 
   it("refuses an expired token, a not-yet-valid token, and a non-numeric exp", async () => {
     expect(
-      await verifyServiceRoleJwt(await signHs256Jwt({ role: "service_role", exp: now }, secret), secret, now),
+      await verifyServiceRoleJwt(
+        await signHs256Jwt({ role: "service_role", exp: now }, secret),
+        secret,
+        now,
+        { leewaySeconds: 0 },
+      ),
     ).toBe(false);
     expect(
       await verifyServiceRoleJwt(
-        await signHs256Jwt({ role: "service_role", nbf: now + 10 }, secret),
+        await signHs256Jwt({ role: "service_role", nbf: now + 40, exp: now + 600 }, secret),
         secret,
         now,
       ),
@@ -40,6 +45,36 @@ describe("verifyServiceRoleJwt", () => {
         now,
       ),
     ).toBe(false);
+  });
+
+  it("refuses a service_role token without exp: it would be valid forever", async () => {
+    const token = await signHs256Jwt({ role: "service_role", iss: "supabase" }, secret);
+    expect(await verifyServiceRoleJwt(token, secret, now)).toBe(false);
+  });
+
+  it("tolerates a small clock difference on exp and nbf, and no more", async () => {
+    const justExpired = await signHs256Jwt({ role: "service_role", exp: now - 10 }, secret);
+    expect(await verifyServiceRoleJwt(justExpired, secret, now)).toBe(true);
+    expect(await verifyServiceRoleJwt(justExpired, secret, now, { leewaySeconds: 0 })).toBe(false);
+    const longExpired = await signHs256Jwt({ role: "service_role", exp: now - 31 }, secret);
+    expect(await verifyServiceRoleJwt(longExpired, secret, now)).toBe(false);
+    const almostValid = await signHs256Jwt({ role: "service_role", nbf: now + 10, exp: now + 600 }, secret);
+    expect(await verifyServiceRoleJwt(almostValid, secret, now)).toBe(true);
+    expect(await verifyServiceRoleJwt(almostValid, secret, now, { leewaySeconds: 0 })).toBe(false);
+  });
+
+  it("checks iss and aud when asked to", async () => {
+    const token = await signHs256Jwt(
+      { role: "service_role", iss: "supabase", aud: ["authenticated", "ehr-sync"], exp: now + 60 },
+      secret,
+    );
+    expect(await verifyServiceRoleJwt(token, secret, now, { issuer: "supabase", audience: "ehr-sync" })).toBe(
+      true,
+    );
+    expect(await verifyServiceRoleJwt(token, secret, now, { issuer: "other" })).toBe(false);
+    expect(await verifyServiceRoleJwt(token, secret, now, { audience: "other" })).toBe(false);
+    const noIss = await signHs256Jwt({ role: "service_role", exp: now + 60 }, secret);
+    expect(await verifyServiceRoleJwt(noIss, secret, now, { issuer: "supabase" })).toBe(false);
   });
 
   it("refuses a token signed with another secret, a tampered payload, alg none and HS512", async () => {

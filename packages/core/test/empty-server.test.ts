@@ -16,6 +16,7 @@ import type {
   QueueStore,
 } from "../src/engine/ports.js";
 import { processJob } from "../src/engine/process-job.js";
+import { ehrSubjectKey } from "../src/engine/subject-key.js";
 import { createSoapMapping } from "../src/mapping/soap-mapping.js";
 import { baseNote } from "./helpers/notes.js";
 
@@ -104,7 +105,8 @@ describe("the engine on an EHRbase with no EHR yet", () => {
   it("ensures the patient's EHR first, learns the system id from it, and delivers the note", async () => {
     const server = new EmptyServer();
     const store = new MemoryStore();
-    const outcome = await processJob(jobFor(baseNote()), {
+    const note = baseNote();
+    const outcome = await processJob(jobFor(note), {
       store,
       gateway: server,
       mapping: createSoapMapping(),
@@ -114,7 +116,7 @@ describe("the engine on an EHRbase with no EHR yet", () => {
     const [stored] = [...server.compositions.values()];
     expect(stored?.uid).toMatch(new RegExp(`^[0-9a-f-]{36}::${SYSTEM_ID.replaceAll(".", "\\.")}::1$`));
     expect(stored?.ehrId).toBe("ehr-1");
-    expect(store.remembered.get("patient-key-1")).toBe("ehr-1");
+    expect(store.remembered.get(ehrSubjectKey(note.patient))).toBe("ehr-1");
     expect(store.completed).toHaveLength(1);
     expect(store.completed[0]?.compositionUid).toBe(stored?.uid);
     expect(store.completed[0]?.attempt).toMatchObject({ action: "create", outcome: "success" });
@@ -148,5 +150,22 @@ describe("the engine on an EHRbase with no EHR yet", () => {
     });
     expect(outcome.type).toBe("paused");
     expect(store.dead).toBeUndefined();
+  });
+});
+
+describe("the engine and the patient's identity", () => {
+  it("never files a note in an EHR id that came with a job keyed by another subject", async () => {
+    const server = new EmptyServer();
+    const store = new MemoryStore();
+    const note = baseNote();
+    const other = { ...note.patient, namespace: `${note.patient.namespace}-other-clinic` };
+    // The job claims to know the EHR of the same patient id in another namespace.
+    const job = { ...jobFor(note), patientKey: ehrSubjectKey(other), knownEhrId: "ehr-of-the-other-clinic" };
+    const outcome = await processJob(job, { store, gateway: server, mapping: createSoapMapping() });
+    expect(outcome.type).toBe("succeeded");
+    const [stored] = [...server.compositions.values()];
+    expect(stored?.ehrId).not.toBe("ehr-of-the-other-clinic");
+    expect([...server.ehrs.values()]).toContain(stored?.ehrId);
+    expect(store.remembered.get(ehrSubjectKey(note.patient))).toBe(stored?.ehrId);
   });
 });

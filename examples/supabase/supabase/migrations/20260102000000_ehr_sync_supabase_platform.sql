@@ -3,8 +3,16 @@
 -- so the migrations also apply to a plain PostgreSQL that provides stand-ins (see README, "Stand-ins").
 DO $extensions$
 BEGIN
-  IF EXISTS (SELECT FROM pg_available_extensions WHERE name = 'pg_net') THEN
+  -- pg_net works only when preloaded (CREATE EXTENSION fails otherwise), and never take over a schema
+  -- `net` that something else already provides (the real extension, or a test bed's stand-in).
+  IF to_regnamespace('net') IS NULL
+     AND EXISTS (SELECT FROM pg_available_extensions WHERE name = 'pg_net')
+     AND 'pg_net' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) THEN
     CREATE EXTENSION IF NOT EXISTS pg_net;
+  END IF;
+  IF to_regprocedure('net.http_post(text,jsonb,jsonb,jsonb,integer)') IS NULL THEN
+    RAISE WARNING 'ehr-sync: pg_net is not available in database % (enable it, or add it to '
+      'shared_preload_libraries); the doorbell cannot ring until it is', current_database();
   END IF;
   IF EXISTS (SELECT FROM pg_available_extensions WHERE name = 'supabase_vault') THEN
     CREATE EXTENSION IF NOT EXISTS supabase_vault;

@@ -39,7 +39,25 @@ BEGIN
 END
 $$;
 
+-- The Edge Function reads the key it accepts through this, never Vault itself: its least-privilege
+-- role may execute this function and nothing else of Vault. Only ehr-sync's own secrets are readable.
+CREATE OR REPLACE FUNCTION ehr_sync_supabase.function_secret(secret_name text)
+RETURNS text
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = ''
+AS $$
+  SELECT decrypted_secret FROM vault.decrypted_secrets
+   WHERE name = secret_name AND secret_name LIKE 'ehr\_sync\_%'
+   LIMIT 1;
+$$;
+
 -- Calls the Edge Function once. Returns pg_net's request id, or NULL when Vault holds no URL/key yet.
+-- pg_net only queues the request: it leaves after this transaction commits (never on rollback). The
+-- function answers at once (202) and works in the background, so pg_net's worker is never held up.
+-- Each call is recorded in ehr_sync_supabase.calls and its id travels in the body, so the `runs`
+-- view can tie the call, pg_net's response and the function's own record of the run together.
 CREATE OR REPLACE FUNCTION ehr_sync_supabase.ring_doorbell(
   reason text DEFAULT 'doorbell',
   timeout_milliseconds integer DEFAULT 5000
@@ -51,6 +69,8 @@ AS $$
 DECLARE
   url text;
   key text;
+  call_id bigint;
+  request_id bigint;
 BEGIN
   SELECT decrypted_secret INTO url FROM vault.decrypted_secrets WHERE name = 'ehr_sync_function_url';
   SELECT decrypted_secret INTO key FROM vault.decrypted_secrets WHERE name = 'ehr_sync_function_key';
@@ -59,12 +79,15 @@ BEGIN
       'run ehr_sync_supabase.configure_function(url, key)';
     RETURN NULL;
   END IF;
-  RETURN net.http_post(
+  call_id := nextval('ehr_sync_supabase.calls_id_seq');
+  request_id := net.http_post(
     url := url,
-    body := jsonb_build_object('trigger', reason),
+    body := jsonb_build_object('trigger', reason, 'callId', call_id),
     headers := jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || key),
     timeout_milliseconds := timeout_milliseconds
   );
+  INSERT INTO ehr_sync_supabase.calls (id, trigger, net_request_id) VALUES (call_id, reason, request_id);
+  RETURN request_id;
 END
 $$;
 

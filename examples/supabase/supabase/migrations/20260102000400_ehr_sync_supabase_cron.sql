@@ -1,6 +1,8 @@
 -- The safety net: pg_cron calls the Edge Function every 5 minutes, whatever happened to the doorbells
--- (function down, deploy in progress, request lost). With a long timeout the function's JSON summary
--- lands in net._http_response. A second job keeps cron.job_run_details from growing without bound.
+-- (function down, deploy in progress, request lost). The function answers 202 at once and drains in
+-- the background, so the call holds pg_net's worker (and every other net.http_* request of the
+-- project) for milliseconds, not for the whole drain; what the run did is in ehr_sync_supabase.runs.
+-- A second job prunes that record and cron.job_run_details.
 --
 -- The command is a SQL function so it can be run (and tested) by hand: select ehr_sync_supabase.run_safety_net();
 CREATE OR REPLACE FUNCTION ehr_sync_supabase.run_safety_net()
@@ -9,8 +11,8 @@ LANGUAGE sql
 SECURITY DEFINER
 SET search_path = ''
 AS $$
-  -- 10 minutes: longer than the function's own wall-clock limit, so pg_net keeps the summary.
-  SELECT ehr_sync_supabase.ring_doorbell('cron', 600000);
+  -- pg_net's default 5 s: enough for the 202 (a cold start included); the run itself is not awaited.
+  SELECT ehr_sync_supabase.ring_doorbell('cron', 5000);
 $$;
 
 DO $cron$
@@ -29,7 +31,7 @@ BEGIN
   PERFORM cron.schedule(
     'ehr-sync-prune-cron-history',
     '17 3 * * *',
-    $$delete from cron.job_run_details where end_time < now() - interval '7 days'$$
+    'select ehr_sync_supabase.prune_history()'
   );
   -- Monitoring: the safety net's run history (did the job run, how long, did it fail?). Created here
   -- because it can only exist where pg_cron does.

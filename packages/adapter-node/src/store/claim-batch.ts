@@ -13,9 +13,11 @@ export async function claimBatch(
   leaseSeconds: number,
 ): Promise<QueueJob[]> {
   // Only what the engine reads: parsing every column (timestamps, errors) of every row is wasted work.
+  // The destination's pause count comes along, so a failing probe grows the next pause.
   const result = await db.query<QueueRow>(
     `select id, note_id, note_version, patient_key, payload, attempts, attempts_at_window_start,
-            first_enqueued_at, enqueued_at, lease_token, reconcile_first, ehr_id
+            first_enqueued_at, enqueued_at, lease_token, reconcile_first, ehr_id, uid_scope, leases_lost,
+            (select consecutive_pauses from ehr_sync.destination where id = 'default') as destination_pauses
        from ehr_sync.claim_batch($1, $2::int, $3::int)`,
     [workerId, limit, leaseSeconds],
   );

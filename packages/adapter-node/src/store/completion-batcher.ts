@@ -81,7 +81,20 @@ export class CompletionBatcher {
           const completed = await completeJobs(this.db, this.workerId, batch);
           for (const w of batch) w.resolve(completed.has(w.job.id));
         } catch (error) {
-          for (const w of batch) w.reject(error);
+          if (batch.length === 1) {
+            batch[0]?.reject(error);
+            continue;
+          }
+          // One item may be what failed the statement: each goes again on its own, so its
+          // neighbours complete (complete_batch is idempotent for those that had committed).
+          for (const w of batch) {
+            try {
+              const completed = await completeJobs(this.db, this.workerId, [w]);
+              w.resolve(completed.has(w.job.id));
+            } catch (itemError) {
+              w.reject(itemError);
+            }
+          }
         }
       }
     } finally {

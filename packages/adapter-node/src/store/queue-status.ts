@@ -4,7 +4,19 @@ export interface QueueStatus {
   counts: Record<"pending" | "leased" | "retry_scheduled" | "succeeded" | "dead", number>;
   /** Age of the oldest job still waiting to be delivered (pending, leased or retry_scheduled). */
   oldestUndeliveredSeconds: number | null;
-  destination: { pausedUntil: Date | null; pauseReason: string | null; ordering: string };
+  destination: {
+    pausedUntil: Date | null;
+    pauseReason: string | null;
+    /** Pauses in a row (each failed probe adds one); the next pause grows with it. */
+    consecutivePauses: number;
+    /** When the current run of pauses began. */
+    pausedSince: Date | null;
+    ordering: string;
+  };
+  /** Delivered jobs whose status is not yet on the app's note row (locked or refused; retried). */
+  writeBacks: { pending: number; refused: number };
+  /** Disk used by the queue (note copies included) and the attempt log, in bytes; see `ehr-sync prune`. */
+  storage: { queueBytes: number; attemptsBytes: number };
   /** Dead jobs with their PHI-free reasons (newest first, at most `deadLimit`). */
   dead: {
     id: string;
@@ -26,8 +38,24 @@ export async function queueStatus(db: Db, deadLimit = 20): Promise<QueueStatus> 
   const destination = await db.query<{
     paused_until: Date | null;
     pause_reason: string | null;
+    consecutive_pauses: number;
+    paused_since: Date | null;
     ordering: string;
-  }>("select paused_until, pause_reason, ordering from ehr_sync.destination where id = 'default'");
+  }>(
+    "select paused_until, pause_reason, consecutive_pauses, paused_since, ordering from ehr_sync.destination where id = 'default'",
+  );
+  const extra = await db.query<{
+    pending: number;
+    refused: number;
+    queue_bytes: string;
+    attempts_bytes: string;
+  }>(
+    `select count(*) filter (where writeback_pending)::int as pending,
+            count(*) filter (where writeback_pending and writeback_error like 'write-back refused%')::int as refused,
+            pg_total_relation_size('ehr_sync.queue')::text as queue_bytes,
+            pg_total_relation_size('ehr_sync.attempts')::text as attempts_bytes
+       from ehr_sync.queue where writeback_pending`,
+  );
   const dead = await db.query<{
     id: string;
     note_version: number;
@@ -48,7 +76,14 @@ export async function queueStatus(db: Db, deadLimit = 20): Promise<QueueStatus> 
     destination: {
       pausedUntil: d?.paused_until ?? null,
       pauseReason: d?.pause_reason ?? null,
+      consecutivePauses: d?.consecutive_pauses ?? 0,
+      pausedSince: d?.paused_since ?? null,
       ordering: d?.ordering ?? "supersede",
+    },
+    writeBacks: { pending: extra.rows[0]?.pending ?? 0, refused: extra.rows[0]?.refused ?? 0 },
+    storage: {
+      queueBytes: Number(extra.rows[0]?.queue_bytes ?? 0),
+      attemptsBytes: Number(extra.rows[0]?.attempts_bytes ?? 0),
     },
     dead: dead.rows.map((r) => ({
       id: r.id,

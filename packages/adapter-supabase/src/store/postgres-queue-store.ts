@@ -27,8 +27,10 @@ export class PostgresQueueStore implements QueueStore {
 
   /** Leases up to `limit` runnable jobs for `leaseSeconds` (ehr_sync.claim_batch, SKIP LOCKED). */
   async claimBatch(limit: number, leaseSeconds: number): Promise<QueueJob[]> {
+    // The destination's pause count comes along, so a failing probe grows the next pause.
     const rows = await this.sql<QueueRow[]>`
-      select * from ehr_sync.claim_batch(${this.workerName}, ${limit}::int, ${leaseSeconds}::int)`;
+      select q.*, (select consecutive_pauses from ehr_sync.destination where id = 'default') as destination_pauses
+        from ehr_sync.claim_batch(${this.workerName}, ${limit}::int, ${leaseSeconds}::int) q`;
     return rows.map(jobFromRow);
   }
 

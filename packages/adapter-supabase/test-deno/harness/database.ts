@@ -10,9 +10,14 @@ export type Sql = ReturnType<typeof postgres>;
 export const adminUrl =
   Deno.env.get("DATABASE_URL") ?? "postgres://postgres:postgres@127.0.0.1:5432/postgres";
 
+/** The Edge Function's least-privilege role (created by the example's migrations, NOLOGIN there). */
+export const functionRole = { name: "ehr_sync_function", password: "ehr_sync_function-test-bed-only" };
+
 export interface TestDatabase {
   name: string;
   url: string;
+  /** The same database, connecting as the function's role (what the served function uses). */
+  functionUrl: string;
   sql: Sql;
   drop(): Promise<void>;
 }
@@ -58,9 +63,20 @@ export async function createSupabaseTestDatabase(prefix: string): Promise<TestDa
   await applySqlFile(sql, paths.supabaseStandins);
   await applySqlFile(sql, paths.netHttpPostStandin);
   await applyMigrations(sql);
+  // The deployment step the README asks for: give the role a password so the function can log in.
+  // Roles are cluster-wide; only the first test database of the bed has to do it.
+  const [role] = await sql<{ rolcanlogin: boolean }[]>`
+    select rolcanlogin from pg_roles where rolname = ${functionRole.name}`;
+  if (!role?.rolcanlogin) {
+    await sql.unsafe(`alter role ${functionRole.name} with login password '${functionRole.password}'`);
+  }
+  const functionUrl = new URL(url);
+  functionUrl.username = functionRole.name;
+  functionUrl.password = functionRole.password;
   return {
     name,
     url: url.toString(),
+    functionUrl: functionUrl.toString(),
     sql,
     drop: async () => {
       await sql.end({ timeout: 5 });

@@ -4,3 +4,5 @@ export * from "./ports.js";
 export * from "./process-job.js";
 export * from "./queue-row.js";
 export * from "./soap-note-row.js";
+export * from "./store-failure.js";
+export * from "./subject-key.js";

@@ -20,8 +20,23 @@ export interface QueueJob {
   leaseToken: string;
   /** The last attempt may have reached EHRbase: look the composition up before sending. */
   reconcileFirst: boolean;
-  /** The patient's EHR id, when the store already knew it at claim time (saves a look-up). */
+  /**
+   * The patient's EHR id, when the store already knew it at claim time (saves a look-up). The engine
+   * uses it only when `patientKey` is the note's own subject key (ehrSubjectKey).
+   */
   knownEhrId?: string;
+  /**
+   * Set for notes of an app table attached after another one: the composition uid derives from
+   * `{uidScope}:{noteId}`, so two tables whose note ids overlap never share a composition.
+   */
+  uidScope?: string;
+  /**
+   * A worker holding this job was lost before (crash, kill, CPU limit): it may be what kills workers.
+   * It was claimed alone and must run alone, so that it spends only its own attempts.
+   */
+  solo?: boolean;
+  /** The destination's consecutive pauses at claim time (0 when healthy): grows the next pause. */
+  destinationPauses?: number;
 }
 
 export interface AttemptRecord {
@@ -39,7 +54,11 @@ export interface CompletedDelivery {
   attempt: AttemptRecord;
 }
 
-/** Every method is fenced by the job's lease token; `false` means another worker owns the job now. */
+/**
+ * Every method is fenced by the job's lease token; `false` means another worker owns the job now.
+ * Patient keys are subject keys (ehrSubjectKey). A method that throws is a store failure, never an
+ * EHRbase outcome (see guardStore).
+ */
 export interface QueueStore {
   recordAttempt(job: QueueJob, attempt: AttemptRecord): Promise<void>;
   /**

@@ -12,6 +12,8 @@ import { type AttemptObservation, type Classification, classifyAttempt } from ".
 import { type Decision, decideAfterAttempt } from "../queue/decide.js";
 import { observationFromError, statusOf } from "./observe-error.js";
 import type { AttemptRecord, EhrGateway, FoundComposition, QueueJob, QueueStore } from "./ports.js";
+import { guardStore, isStoreFailure } from "./store-failure.js";
+import { ehrSubjectKey } from "./subject-key.js";
 
 export interface ProcessJobOptions {
   store: QueueStore;
@@ -62,8 +64,14 @@ function withoutUid(flat: Record<string, unknown>): Record<string, unknown> {
   return copy;
 }
 
+/**
+ * Runs one delivery attempt and applies its outcome. Rejects only when the queue store itself fails
+ * (a StoreFailure): the adapter then leaves the job to lease rescue, which looks the composition up
+ * before anything is sent again.
+ */
 export async function processJob(job: QueueJob, options: ProcessJobOptions): Promise<JobOutcome> {
-  const { store, gateway, mapping } = options;
+  const { gateway, mapping } = options;
+  const store = guardStore(options.store);
   const now = options.now ?? Date.now;
   const started = now();
   let action: AttemptRecord["action"] = "validate";
@@ -84,6 +92,7 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
       firstEnqueuedAt: job.firstEnqueuedAt.getTime(),
       now: now(),
       classification,
+      destinationPauses: (job.destinationPauses ?? 0) + 1,
       ...(options.policy ? { policy: options.policy } : {}),
       ...(options.random ? { random: options.random } : {}),
     });
@@ -133,22 +142,24 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
   try {
     const input = options.toInput ? options.toInput(job.payload) : job.payload;
     const systemId = await systemIdIfKnown(gateway);
+    const uidScope = job.uidScope;
     if (systemId !== undefined) {
-      prepared = mapping.prepare(input, { systemId });
+      prepared = mapping.prepare(input, { systemId, uidScope });
     } else {
       // A server with no EHR yet has no system id to read; it is learnt from the first EHR created.
       // Map once with a placeholder to learn the patient (an invalid note fails here, whatever the
       // id), ensure their EHR, then map for real.
-      prepared = mapping.prepare(input, { systemId: "unknown" });
+      prepared = mapping.prepare(input, { systemId: "unknown", uidScope });
       if (prepared.ok) {
         action = "ensure-ehr";
         ensuredEhrId = await gateway.ensureEhr(prepared.ehrSubject);
-        await store.rememberEhr(job.patientKey, ensuredEhrId);
+        await store.rememberEhr(ehrSubjectKey(prepared.ehrSubject), ensuredEhrId);
         action = "validate";
-        prepared = mapping.prepare(input, { systemId: await gateway.systemId() });
+        prepared = mapping.prepare(input, { systemId: await gateway.systemId(), uidScope });
       }
     }
   } catch (error) {
+    if (isStoreFailure(error)) throw error;
     return fail(observationFromError(error, mapping.templateId), statusOf(error));
   }
   if (!prepared.ok) {
@@ -163,18 +174,22 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
   }
 
   const uuid = prepared.compositionUid.slice(0, prepared.compositionUid.indexOf("::"));
+  // The EHR is the one of the note's own subject (namespace + id). An EHR id that came with the job
+  // is trusted only when the job was keyed by that same subject: never another patient's EHR.
+  const subjectKey = ehrSubjectKey(prepared.ehrSubject);
+  const claimedEhrId = job.patientKey === subjectKey ? job.knownEhrId : undefined;
   let ehrId: string;
+  let versionUid: string;
   try {
     action = "ensure-ehr";
-    const known = ensuredEhrId ?? job.knownEhrId ?? (await store.ehrIdFor(job.patientKey));
+    const known = ensuredEhrId ?? claimedEhrId ?? (await store.ehrIdFor(subjectKey));
     if (known) {
       ehrId = known;
     } else {
       ehrId = await gateway.ensureEhr(prepared.ehrSubject);
-      await store.rememberEhr(job.patientKey, ehrId);
+      await store.rememberEhr(subjectKey, ehrId);
     }
 
-    let versionUid: string;
     const lookUp = async (): Promise<FoundComposition | null> => {
       action = "reconcile";
       return gateway.findComposition(ehrId, uuid, prepared.templateId);
@@ -222,18 +237,8 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
     } else {
       versionUid = await create();
     }
-
-    // The success is logged by complete() in the same transaction (one round trip, never half-written).
-    const success = classifyAttempt({ kind: "success", versionUid });
-    const attempt: AttemptRecord = {
-      action,
-      durationMs: Math.round(now() - started),
-      outcome: success.outcome,
-    };
-    return (await store.complete(job, { ehrId, compositionUid: versionUid, attempt }))
-      ? { type: "succeeded", compositionUid: versionUid, ehrId, action }
-      : { type: "fenced" };
   } catch (error) {
+    if (isStoreFailure(error)) throw error;
     const status = statusOf(error);
     const paths = (error as { violations?: { path: string }[] }).violations?.map((v) => v.path);
     return fail(
@@ -242,4 +247,16 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
       paths && paths.length > 0 ? `violations at ${paths.slice(0, 5).join(", ")}` : undefined,
     );
   }
+
+  // Delivered. The success is logged by complete() in the same transaction as the job's completion.
+  // A failure here is the store's (thrown as such), never a reason to send the note again.
+  const success = classifyAttempt({ kind: "success", versionUid });
+  const attempt: AttemptRecord = {
+    action,
+    durationMs: Math.round(now() - started),
+    outcome: success.outcome,
+  };
+  return (await store.complete(job, { ehrId, compositionUid: versionUid, attempt }))
+    ? { type: "succeeded", compositionUid: versionUid, ehrId, action }
+    : { type: "fenced" };
 }

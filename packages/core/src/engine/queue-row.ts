@@ -18,6 +18,12 @@ export interface QueueRow {
   reconcile_first: boolean;
   /** Filled by claim_batch (0005) from ehr_sync.patient_ehr when the patient's EHR is known. */
   ehr_id?: string | null;
+  /** The app table's uid scope (SQL 0006, ehr_sync.note_sources); null for the first attached table. */
+  uid_scope?: string | null;
+  /** How often a worker holding this job was lost (SQL 0006). */
+  leases_lost?: number | null;
+  /** ehr_sync.destination.consecutive_pauses, selected next to the claimed rows. */
+  destination_pauses?: number | null;
 }
 
 export function jobFromRow(row: QueueRow): QueueJob {
@@ -34,5 +40,8 @@ export function jobFromRow(row: QueueRow): QueueJob {
     leaseToken: row.lease_token,
     reconcileFirst: row.reconcile_first,
     ...(row.ehr_id ? { knownEhrId: String(row.ehr_id) } : {}),
+    ...(row.uid_scope ? { uidScope: row.uid_scope } : {}),
+    ...(row.leases_lost ? { solo: true } : {}),
+    ...(row.destination_pauses ? { destinationPauses: Number(row.destination_pauses) } : {}),
   };
 }

@@ -43,8 +43,15 @@ export type PreparedComposition<Input> =
 export interface CustomMapping<Input> {
   readonly templateId: string;
   readonly webTemplate: WebTemplate;
-  /** validate → map → uid → validateFlat. `ok: false` lists field errors (input fields or FLAT paths). */
-  prepare(input: unknown, options: { systemId: string }): PreparedComposition<Input>;
+  /**
+   * validate → map → uid → validateFlat. `ok: false` lists field errors (input fields or FLAT paths).
+   * `uidScope` keeps the uids of records from different sources apart when their ids overlap (two
+   * app tables): the uid then derives from `{uidScope}:{sourceId}`.
+   */
+  prepare(
+    input: unknown,
+    options: { systemId: string; uidScope?: string | undefined },
+  ): PreparedComposition<Input>;
 }
 
 /**
@@ -73,16 +80,17 @@ export function defineCustomMapping<Input>(definition: CustomMappingDefinition<I
   return {
     templateId: definition.templateId,
     webTemplate: definition.webTemplate,
-    prepare(raw, { systemId }) {
+    prepare(raw, { systemId, uidScope }) {
       const validated: ValidationResult<Input> = definition.validate
         ? definition.validate(raw)
         : { ok: true, note: raw as Input };
       if (!validated.ok) return validated;
       const input = validated.note;
-      const compositionUid = compositionUidFor(definition.sourceId(input), systemId);
+      const sourceId = definition.sourceId(input);
+      const compositionUid = compositionUidFor(uidScope ? `${uidScope}:${sourceId}` : sourceId, systemId);
       const flat = definition.map(input, { compositionUid, systemId, rootId });
       const uidKey = `${rootId}/_uid`;
-      if (!(uidKey in flat)) flat[uidKey] = compositionUid;
+      if (uidScope || !(uidKey in flat)) flat[uidKey] = compositionUid;
       const errors = flatViolationsAsErrors(definition.webTemplate, flat);
       if (errors.length > 0) return { ok: false, errors };
       return {

@@ -72,3 +72,28 @@ export function backoffDelayMs(
       : 0;
   return Math.min(Math.max(jittered, floor), policy.maxDelayMs);
 }
+
+/**
+ * How long the destination stays paused after its `pauses`-th consecutive systemic failure (1-based):
+ * the ceiling grows like the retry backoff, capped at `capMs`, with equal jitter (between half the
+ * ceiling and the ceiling). Unlike a retry, a pause is a probe interval: it must reliably grow while
+ * the destination stays broken (EHRbase sees a handful of probes, not one a second), and jitter only
+ * spreads the probes of several workers. A Retry-After is a floor, itself capped.
+ */
+export function pauseDelayMs(
+  policy: RetryPolicy,
+  pauses: number,
+  capMs: number,
+  random: () => number = Math.random,
+  retryAfterMs?: number,
+): number {
+  const cap = Math.min(capMs, policy.maxDelayMs);
+  const ceiling = Math.min(cap, backoffCeilingMs(policy, Math.max(1, Math.floor(pauses))));
+  const r = Math.min(Math.max(random(), 0), 1);
+  const jittered = Math.floor(ceiling / 2 + (r * ceiling) / 2);
+  const floor =
+    retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs > 0
+      ? Math.min(Math.ceil(retryAfterMs), cap)
+      : 0;
+  return Math.min(Math.max(jittered, floor), cap);
+}

@@ -118,11 +118,34 @@ describe("decideAfterAttempt", () => {
     });
     expect(d).toEqual({
       type: "pause-destination",
-      delayMs: 2000,
+      delayMs: 3000,
       errorClass: "http-401",
       reason: expect.any(String),
       refundAttempt: true,
     });
+  });
+
+  it("grows a pause with the destination's consecutive pauses, up to the cap, never below half the ceiling", () => {
+    const pauseFor = (destinationPauses: number, status: number | "unreachable", random = () => 0) =>
+      decideAfterAttempt({
+        attempts: 1,
+        firstEnqueuedAt: t0,
+        now: t0,
+        policy,
+        random,
+        destinationPauses,
+        classification: classifyAttempt(
+          status === "unreachable" ? { kind: "network", requestSent: false } : { kind: "http", status },
+        ),
+      });
+    const auth = [1, 2, 3, 4, 5, 6, 7, 8, 9, 20].map(
+      (n) => (pauseFor(n, 401) as { delayMs: number }).delayMs,
+    );
+    // Equal jitter at its lowest: half of min(cap, base·2^(n-1)); the auth cap is the policy's maxDelayMs.
+    expect(auth).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000, 30000]);
+    expect((pauseFor(20, 401, () => 1) as { delayMs: number }).delayMs).toBe(policy.maxDelayMs);
+    // Unreachable: capped lower, so the backlog moves soon after EHRbase is back.
+    expect((pauseFor(20, "unreachable", () => 1) as { delayMs: number }).delayMs).toBe(30_000);
   });
 
   it("uses the default policy when none is given and rejects attempts < 1", () => {

@@ -2,7 +2,13 @@
  * What the queue does after one attempt, from its classification. Pure: the worker passes the
  * clock and randomness in; the store applies the decision (job.ts is the model it mirrors).
  */
-import { assertRetryPolicy, backoffDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.js";
+import {
+  assertRetryPolicy,
+  backoffDelayMs,
+  DEFAULT_RETRY_POLICY,
+  pauseDelayMs,
+  type RetryPolicy,
+} from "./backoff.js";
 import type { Classification } from "./classify-outcome.js";
 
 export type Decision =
@@ -26,6 +32,13 @@ export interface DecideInput {
   /** Version uid learnt on success (e.g. from ETag), carried into the complete decision. */
   versionUid?: string;
 }
+
+/**
+ * Longest pause while EHRbase is unreachable: a refused connection costs nothing to probe, and the
+ * backlog should move soon after EHRbase is back. Auth and template failures need a human and pause up
+ * to the policy's maxDelayMs.
+ */
+export const UNREACHABLE_PAUSE_CAP_MS = 30_000;
 
 /** Transient classes meaning the request never reached EHRbase. */
 const UNREACHABLE = new Set(["network-before-send", "timeout-before-send"]);
@@ -51,10 +64,15 @@ export function decideAfterAttempt(input: DecideInput): Decision {
     case "systemic": {
       // Not this job's fault (auth, missing template): pause the destination, refund the attempt,
       // and ignore max attempts/age so an outage can't dead-letter a backlog of valid notes.
-      const pauses = Math.max(1, Math.floor(input.destinationPauses ?? 1));
       return {
         type: "pause-destination",
-        delayMs: backoffDelayMs(policy, pauses, random, c.retryAfterMs),
+        delayMs: pauseDelayMs(
+          policy,
+          input.destinationPauses ?? 1,
+          policy.maxDelayMs,
+          random,
+          c.retryAfterMs,
+        ),
         errorClass: c.errorClass,
         reason: c.reason,
         refundAttempt: true,
@@ -67,10 +85,15 @@ export function decideAfterAttempt(input: DecideInput): Decision {
       // this note. Like a systemic failure, pause the destination and refund the attempt, so a long
       // outage cannot dead-letter a backlog of valid notes; one probe per pause finds it back.
       if (c.outcome === "transient" && UNREACHABLE.has(c.errorClass)) {
-        const pauses = Math.max(1, Math.floor(input.destinationPauses ?? 1));
         return {
           type: "pause-destination",
-          delayMs: backoffDelayMs(policy, pauses, random, c.retryAfterMs),
+          delayMs: pauseDelayMs(
+            policy,
+            input.destinationPauses ?? 1,
+            UNREACHABLE_PAUSE_CAP_MS,
+            random,
+            c.retryAfterMs,
+          ),
           errorClass: c.errorClass,
           reason: c.reason,
           refundAttempt: true,
