@@ -5,5 +5,7 @@ export default defineConfig({
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // Counts and explains tests skipped for want of ../shared/fixtures; fails CI if any were.
+    reporters: ["default", "@ehr-sync/testkit/fixture-skip-reporter"],
   },
 });

@@ -1,8 +1,11 @@
 /**
  * The `ehr-sync` commands, a thin shell over the library. Configuration comes from flags or the
- * environment (DATABASE_URL, EHRBASE_URL, EHRBASE_USER, EHRBASE_PASSWORD); secrets are never printed.
+ * environment (DATABASE_URL, EHRBASE_URL and EHRBASE_USER + EHRBASE_PASSWORD, EHRBASE_TOKEN or
+ * EHRBASE_OAUTH_*); secrets are never printed.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { ehrbaseAuthFromEnv } from "@ehr-sync/ehrbase-client";
 import pg from "pg";
 import { type Dashboard, startDashboard } from "./dashboard/dashboard-server.js";
 import { createLogger } from "./logger.js";
@@ -16,6 +19,7 @@ import { createWorker } from "./worker.js";
 import type { WorkerOptions } from "./worker-options.js";
 
 export const USAGE = `usage: ehr-sync <command> [options]
+       ehr-sync --version | --help
 
 commands:
   migrate                  apply the ehr_sync migrations (once each, in order)
@@ -38,9 +42,19 @@ options (worker, run-once):
   --metrics-port P  --metrics-host H (default 127.0.0.1)
   --dashboard-port P [--dashboard-host H]   (worker) serve the dashboard too
 
-environment: DATABASE_URL, EHRBASE_URL, EHRBASE_USER, EHRBASE_PASSWORD, EHRBASE_SYSTEM_ID, EHR_SYNC_LOG_LEVEL,
-  EHR_SYNC_DASHBOARD_TOKEN (the dashboard's bearer token; without it only the printed login link works)
+environment: DATABASE_URL, EHRBASE_URL, EHRBASE_SYSTEM_ID, EHR_SYNC_CONCURRENCY, EHR_SYNC_LOG_LEVEL,
+  EHR_SYNC_DASHBOARD_TOKEN (the dashboard's bearer token; without it only the printed login link works), and
+  EHRbase credentials: EHRBASE_USER + EHRBASE_PASSWORD (basic), EHRBASE_TOKEN (bearer), or
+  EHRBASE_OAUTH_TOKEN_URL + EHRBASE_OAUTH_CLIENT_ID + EHRBASE_OAUTH_CLIENT_SECRET [+ EHRBASE_OAUTH_SCOPE] (OAuth2)
 `;
+
+/** The installed package's version: package.json is one level above both src/ and dist/. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
 
 export interface CliIo {
   env: NodeJS.ProcessEnv;
@@ -64,6 +78,17 @@ function integer(flag: string, value: string | undefined): number | undefined {
   return n;
 }
 
+/** EHRbase credentials from the environment; running without any is refused (it would only meet 401s). */
+function cliAuth(env: NodeJS.ProcessEnv) {
+  const auth = ehrbaseAuthFromEnv(env);
+  if (auth.type === "none") {
+    throw new CliError(
+      "EHRbase credentials are not set: EHRBASE_USER + EHRBASE_PASSWORD, EHRBASE_TOKEN, or EHRBASE_OAUTH_TOKEN_URL + EHRBASE_OAUTH_CLIENT_ID + EHRBASE_OAUTH_CLIENT_SECRET",
+    );
+  }
+  return auth;
+}
+
 function workerOptions(
   values: Record<string, string | boolean | undefined>,
   env: NodeJS.ProcessEnv,
@@ -77,8 +102,7 @@ function workerOptions(
     connectionString: required(env, "DATABASE_URL"),
     ehrbase: {
       baseUrl: env.EHRBASE_URL ?? "http://127.0.0.1:8085/ehrbase",
-      username: required(env, "EHRBASE_USER"),
-      password: required(env, "EHRBASE_PASSWORD"),
+      auth: cliAuth(env),
       ...(env.EHRBASE_SYSTEM_ID ? { systemId: env.EHRBASE_SYSTEM_ID } : {}),
     },
     ...(concurrency ? { concurrency } : {}),
@@ -114,6 +138,10 @@ async function serveDashboard(
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === "--version" || command === "-v" || command === "version") {
+    io.print(packageVersion());
+    return 0;
+  }
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -272,6 +300,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     default:
       io.print(USAGE);
-      return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+      return command === undefined || command === "help" || command === "--help" || command === "-h" ? 0 : 2;
   }
 }

@@ -1,19 +1,27 @@
 import type { CustomMapping, RetryPolicy } from "@ehr-sync/core";
-import type { EhrbaseClient } from "@ehr-sync/ehrbase-client";
+import type { EhrbaseAuth, EhrbaseClient } from "@ehr-sync/ehrbase-client";
 import type pg from "pg";
 import type { Logger } from "./logger.js";
 import type { WorkerMetrics } from "./metrics.js";
 
-export interface EhrbaseConnection {
+interface EhrbaseEndpoint {
   /** e.g. http://127.0.0.1:8085/ehrbase (the openEHR REST base is derived). */
   baseUrl: string;
-  username: string;
-  password: string;
   /** Per-request timeout (default 30 s). */
   timeoutMs?: number;
   /** EHRbase's system id; read from the server when not given. */
   systemId?: string;
 }
+
+/**
+ * Where EHRbase is and how to sign in: any `EhrbaseAuth` of @ehr-sync/ehrbase-client (basic, bearer,
+ * OAuth2 client credentials), or `username` + `password` as a shorthand for basic auth.
+ */
+export type EhrbaseConnection = EhrbaseEndpoint &
+  (
+    | { auth: EhrbaseAuth; username?: never; password?: never }
+    | { username: string; password: string; auth?: never }
+  );
 
 export interface WorkerOptions {
   /** PostgreSQL connection string (the database holding the ehr_sync schema). */

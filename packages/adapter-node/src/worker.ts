@@ -22,10 +22,10 @@ import {
   processJob,
   type QueueJob,
   SOAP_TEMPLATE_ID,
-  SOAP_TEMPLATE_OPT,
   soapNoteFromRow,
 } from "@ehr-sync/core";
-import { EhrbaseClient } from "@ehr-sync/ehrbase-client";
+import { SOAP_TEMPLATE_OPT } from "@ehr-sync/core/template";
+import { EhrbaseClient, isEhrbaseClient } from "@ehr-sync/ehrbase-client";
 import pg from "pg";
 import { ehrbaseGateway } from "./ehrbase-gateway.js";
 import { withLoggedLookups } from "./logged-lookups.js";
@@ -69,11 +69,12 @@ export interface Worker {
 }
 
 function clientFrom(options: WorkerOptions): EhrbaseClient {
-  if (options.ehrbase instanceof EhrbaseClient) return options.ehrbase;
+  // A brand check, not instanceof: the client may come from the other module format or another copy.
+  if (isEhrbaseClient(options.ehrbase)) return options.ehrbase;
   const e = options.ehrbase;
   return new EhrbaseClient({
     baseUrl: e.baseUrl,
-    auth: { type: "basic", username: e.username, password: e.password },
+    auth: e.auth ?? { type: "basic", username: e.username, password: e.password },
     timeoutMs: e.timeoutMs ?? 30_000,
     ...(e.systemId ? { systemId: e.systemId } : {}),
   });

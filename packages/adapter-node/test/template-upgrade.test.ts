@@ -4,7 +4,8 @@
  * move a composition to another template, so an amendment sent in v2 would be refused.
  */
 import { randomUUID } from "node:crypto";
-import { prepareSoapComposition, SOAP_TEMPLATE_ID, SOAP_TEMPLATE_OPT, soapNoteFromRow } from "@ehr-sync/core";
+import { prepareSoapComposition, SOAP_TEMPLATE_ID, soapNoteFromRow } from "@ehr-sync/core";
+import { SOAP_TEMPLATE_OPT } from "@ehr-sync/core/template";
 import type { Composition, EhrbaseClient, FlatComposition } from "@ehr-sync/ehrbase-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorker } from "../src/worker.js";

@@ -2,7 +2,7 @@
  * Options of createEhrSyncHandler, their defaults, and how they are read from an Edge Function's
  * environment. Every problem is reported with the name of the option (or variable) at fault.
  */
-import type { EhrbaseAuth, EhrbaseClientOptions } from "@ehr-sync/ehrbase-client";
+import { type EhrbaseClientOptions, ehrbaseAuthFromEnv } from "@ehr-sync/ehrbase-client";
 import {
   type BudgetOptions,
   PLAN_WALL_CLOCK_MS,
@@ -163,17 +163,6 @@ export function ehrSyncOptionsFromEnv(env: Record<string, string | undefined>): 
     doorbellSettleMs: numberFromEnv(env, "EHR_SYNC_DOORBELL_SETTLE_MS"),
     maxBodyBytes: numberFromEnv(env, "EHR_SYNC_MAX_BODY_BYTES"),
   };
-}
-
-function ehrbaseAuthFromEnv(env: Record<string, string | undefined>): EhrbaseAuth {
-  if (env.EHRBASE_TOKEN) return { type: "bearer", token: env.EHRBASE_TOKEN };
-  if (env.EHRBASE_USER || env.EHRBASE_PASSWORD) {
-    if (!env.EHRBASE_USER || !env.EHRBASE_PASSWORD) {
-      throw new Error("environment: set both EHRBASE_USER and EHRBASE_PASSWORD (or EHRBASE_TOKEN)");
-    }
-    return { type: "basic", username: env.EHRBASE_USER, password: env.EHRBASE_PASSWORD };
-  }
-  return { type: "none" };
 }
 
 function numberFromEnv(env: Record<string, string | undefined>, name: string): number | undefined {

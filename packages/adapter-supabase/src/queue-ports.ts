@@ -10,9 +10,9 @@ import {
   processJob,
   type QueueJob,
   type QueueStore,
-  SOAP_TEMPLATE_OPT,
   soapNoteFromRow,
 } from "@ehr-sync/core";
+import { SOAP_TEMPLATE_OPT } from "@ehr-sync/core/template";
 import { EhrbaseClient } from "@ehr-sync/ehrbase-client";
 import type { Sql } from "./database.js";
 import { fetchBoundTo } from "./deadline.js";

@@ -2,9 +2,22 @@ import { AqlApi } from "./aql.js";
 import { CompositionsApi } from "./compositions.js";
 import type { EhrbaseClientOptions } from "./config.js";
 import { EhrApi } from "./ehr.js";
-import { EhrbaseError } from "./errors.js";
+import { EhrbaseNotFoundError } from "./errors.js";
 import { HttpTransport } from "./http.js";
 import { TemplatesApi } from "./templates.js";
+
+/** Marks every client; shared by all copies of this package in a process, unlike `instanceof`. */
+const CLIENT_BRAND = Symbol.for("@ehr-sync/ehrbase-client/EhrbaseClient");
+
+/**
+ * True for a client made by any copy of this package: the ESM or the CommonJS build, or another
+ * installed version. Use it instead of `instanceof EhrbaseClient` where a client crosses packages.
+ */
+export function isEhrbaseClient(value: unknown): value is EhrbaseClient {
+  return (
+    typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[CLIENT_BRAND] === true
+  );
+}
 
 /** A typed client for EHRbase's openEHR REST API. Fetch-based: Node 20+, Deno, edge runtimes. */
 export class EhrbaseClient {
@@ -22,6 +35,7 @@ export class EhrbaseClient {
     this.templates = new TemplatesApi(this.http);
     this.compositions = new CompositionsApi(this.http);
     this.aql = new AqlApi(this.http);
+    Object.defineProperty(this, CLIENT_BRAND, { value: true });
   }
 
   /** The openEHR REST base this client talks to, e.g. http://host:8080/ehrbase/rest/openehr/v1. */
@@ -38,7 +52,7 @@ export class EhrbaseClient {
     const result = await this.aql.query<[string]>("SELECT e/system_id/value FROM EHR e LIMIT 1");
     const found = result.rows[0]?.[0];
     if (typeof found !== "string" || !found) {
-      throw new EhrbaseError("not_found", false, {
+      throw new EhrbaseNotFoundError({
         method: "POST",
         path: new URL(`${this.http.openehrUrl}/query/aql`).pathname,
         serverMessage: "the server has no EHR yet to read its system id from; pass systemId in the options",

@@ -1,4 +1,4 @@
-import { EhrbaseConflictError, EhrbaseInputError } from "./errors.js";
+import { EhrbaseInputError, isEhrbaseError } from "./errors.js";
 import type { HttpTransport } from "./http.js";
 import type { Ehr, EhrStatus } from "./types.js";
 
@@ -118,7 +118,7 @@ export class EhrApi {
       const ehr = await this.create({ subject });
       return { ehrId: ehr.ehr_id.value, created: true };
     } catch (error) {
-      if (!(error instanceof EhrbaseConflictError)) throw error;
+      if (!(isEhrbaseError(error) && error.code === "conflict")) throw error;
       const winner = await this.getBySubject(subject);
       if (!winner) throw error;
       return { ehrId: winner.ehr_id.value, created: false };

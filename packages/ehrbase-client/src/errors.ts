@@ -46,6 +46,12 @@ const REASONS: Record<number, string> = {
   504: "Gateway Timeout",
 };
 
+/**
+ * Marks every EhrbaseError. `Symbol.for` is shared by all copies of this package in a process (the ESM
+ * and the CommonJS build, two installed versions), where `instanceof` would only know its own class.
+ */
+const ERROR_BRAND = Symbol.for("@ehr-sync/ehrbase-client/EhrbaseError");
+
 export class EhrbaseError extends Error {
   readonly code: EhrbaseErrorCode;
   readonly status: number | undefined;
@@ -75,10 +81,12 @@ export class EhrbaseError extends Error {
     this.serverMessage = details.serverMessage;
     this.retryable = retryable;
     this.retryAfterMs = details.retryAfterMs;
+    Object.defineProperty(this, ERROR_BRAND, { value: true });
   }
 }
 
 export class EhrbaseBadRequestError extends EhrbaseError {
+  declare readonly code: "bad_request";
   constructor(d: EhrbaseErrorDetails) {
     super("bad_request", false, d);
   }
@@ -86,24 +94,28 @@ export class EhrbaseBadRequestError extends EhrbaseError {
 
 /** 401 and 403: credentials are wrong or lack a role. Retrying the same call cannot help. */
 export class EhrbaseUnauthorizedError extends EhrbaseError {
+  declare readonly code: "unauthorized";
   constructor(d: EhrbaseErrorDetails) {
     super("unauthorized", false, d);
   }
 }
 
 export class EhrbaseNotFoundError extends EhrbaseError {
+  declare readonly code: "not_found";
   constructor(d: EhrbaseErrorDetails) {
     super("not_found", false, d);
   }
 }
 
 export class EhrbaseConflictError extends EhrbaseError {
+  declare readonly code: "conflict";
   constructor(d: EhrbaseErrorDetails) {
     super("conflict", false, d);
   }
 }
 
 export class EhrbasePreconditionFailedError extends EhrbaseError {
+  declare readonly code: "precondition_failed";
   /** EHRbase's answer to a client-supplied composition uid that exists already (the write happened before). */
   readonly uidAlreadyExists: boolean;
   constructor(d: EhrbaseErrorDetails) {
@@ -113,6 +125,7 @@ export class EhrbasePreconditionFailedError extends EhrbaseError {
 }
 
 export class EhrbaseUnsupportedMediaTypeError extends EhrbaseError {
+  declare readonly code: "unsupported_media_type";
   constructor(d: EhrbaseErrorDetails) {
     super("unsupported_media_type", false, d);
   }
@@ -129,6 +142,7 @@ export interface Violation {
  * `message` lists the paths only (the texts can quote submitted values), `violations` has both.
  */
 export class EhrbaseValidationError extends EhrbaseError {
+  declare readonly code: "validation_failed";
   readonly violations: Violation[];
   constructor(d: EhrbaseErrorDetails) {
     const violations = parseViolations(d.serverMessage ?? "");
@@ -145,6 +159,7 @@ export class EhrbaseValidationError extends EhrbaseError {
 }
 
 export class EhrbaseServerError extends EhrbaseError {
+  declare readonly code: "server_error";
   constructor(d: EhrbaseErrorDetails) {
     // 502/503/504 mean the request did not reach or finish in EHRbase; a plain 500 may have committed.
     super("server_error", d.status === 502 || d.status === 503 || d.status === 504, d);
@@ -152,12 +167,14 @@ export class EhrbaseServerError extends EhrbaseError {
 }
 
 export class EhrbaseUnexpectedStatusError extends EhrbaseError {
+  declare readonly code: "unexpected_status";
   constructor(d: EhrbaseErrorDetails) {
     super("unexpected_status", d.status === 429 || d.status === 408, d);
   }
 }
 
 export class EhrbaseTimeoutError extends EhrbaseError {
+  declare readonly code: "timeout";
   /** True when the request had been handed to the network: the server may have acted on it. */
   readonly requestSent: boolean;
   constructor(d: EhrbaseErrorDetails & { requestSent: boolean; timeoutMs: number }) {
@@ -167,6 +184,7 @@ export class EhrbaseTimeoutError extends EhrbaseError {
 }
 
 export class EhrbaseNetworkError extends EhrbaseError {
+  declare readonly code: "network_error";
   /** False when the connection was refused or the name did not resolve: nothing reached the server. */
   readonly requestSent: boolean;
   constructor(d: EhrbaseErrorDetails & { requestSent: boolean }) {
@@ -175,8 +193,28 @@ export class EhrbaseNetworkError extends EhrbaseError {
   }
 }
 
-export function isEhrbaseError(error: unknown): error is EhrbaseError {
-  return error instanceof EhrbaseError;
+/**
+ * Every error the client throws for a failed request. `code` tells them apart, so a `switch` on it
+ * narrows to the class (`"validation_failed"` → `violations`, `"precondition_failed"` → `uidAlreadyExists`).
+ */
+export type AnyEhrbaseError =
+  | EhrbaseBadRequestError
+  | EhrbaseUnauthorizedError
+  | EhrbaseNotFoundError
+  | EhrbaseConflictError
+  | EhrbasePreconditionFailedError
+  | EhrbaseUnsupportedMediaTypeError
+  | EhrbaseValidationError
+  | EhrbaseServerError
+  | EhrbaseUnexpectedStatusError
+  | EhrbaseTimeoutError
+  | EhrbaseNetworkError;
+
+/** True for an error thrown by any copy of this client (ESM or CommonJS build, any installed version). */
+export function isEhrbaseError(error: unknown): error is AnyEhrbaseError {
+  return (
+    typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[ERROR_BRAND] === true
+  );
 }
 
 /** Maps an HTTP error status to the matching error class. */
@@ -211,5 +249,17 @@ export class EhrbaseInputError extends TypeError {
     super(`${field} ${rule}`);
     this.name = "EhrbaseInputError";
     this.field = field;
+    Object.defineProperty(this, INPUT_ERROR_BRAND, { value: true });
   }
+}
+
+const INPUT_ERROR_BRAND = Symbol.for("@ehr-sync/ehrbase-client/EhrbaseInputError");
+
+/** True for an argument rejected before any request, by any copy of this client. */
+export function isEhrbaseInputError(error: unknown): error is EhrbaseInputError {
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    (error as Record<symbol, unknown>)[INPUT_ERROR_BRAND] === true
+  );
 }

@@ -1,6 +1,7 @@
 export { AqlApi, type AqlOptions } from "./aql.js";
 export { type AuthHeaderSource, createAuth, type EhrbaseAuth } from "./auth.js";
-export { EhrbaseClient } from "./client.js";
+export { ehrbaseAuthFromEnv } from "./auth-from-env.js";
+export { EhrbaseClient, isEhrbaseClient } from "./client.js";
 export {
   type CompositionFormat,
   CompositionsApi,

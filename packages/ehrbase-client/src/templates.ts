@@ -1,4 +1,4 @@
-import { EhrbaseConflictError } from "./errors.js";
+import { isEhrbaseError } from "./errors.js";
 import type { HttpTransport } from "./http.js";
 import type { TemplateMetadata, WebTemplate } from "./types.js";
 
@@ -40,7 +40,8 @@ export class TemplatesApi {
       const { templateId } = await this.upload(optXml);
       return { templateId, created: true };
     } catch (error) {
-      if (error instanceof EhrbaseConflictError) return { templateId: templateIdOf(optXml), created: false };
+      if (isEhrbaseError(error) && error.code === "conflict")
+        return { templateId: templateIdOf(optXml), created: false };
       throw error;
     }
   }

@@ -3,7 +3,7 @@
  * documented failure (400, 401, 404, 409, 412, 415, 422).
  */
 import { randomUUID } from "node:crypto";
-import { ehrbaseTestConfig } from "@ehr-sync/testkit";
+import { ehrbaseTestConfig, fixturesPresent } from "@ehr-sync/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   EhrbaseBadRequestError,
@@ -23,7 +23,9 @@ let client: EhrbaseClient;
 
 beforeAll(async () => {
   client = await realClient();
-  await client.templates.ensure(await vitalSignsOpt());
+  // The vital-signs template and FLAT come from the fixture corpus (../shared/fixtures); without it the
+  // describes that use them are skipped and counted.
+  if (fixturesPresent()) await client.templates.ensure(await vitalSignsOpt());
 });
 
 describe("EHRs", () => {
@@ -71,7 +73,7 @@ describe("EHRs", () => {
   });
 });
 
-describe("templates", () => {
+describe.runIf(fixturesPresent())("templates", () => {
   it("lists, gets the OPT and the web template, and ensure() treats an existing template as success", async () => {
     const list = await client.templates.list();
     expect(list.map((t) => t.template_id)).toContain(VITAL_SIGNS_TEMPLATE);
@@ -121,7 +123,7 @@ describe("templates", () => {
   });
 });
 
-describe("compositions", () => {
+describe.runIf(fixturesPresent())("compositions", () => {
   it("creates FLAT with a client uid (204 + ETag), reads it, updates with If-Match, deletes", async () => {
     const { ehrId } = await client.ehrs.ensure(newSubject());
     const systemId = await client.systemId();
@@ -261,7 +263,7 @@ describe("compositions", () => {
   });
 });
 
-describe("AQL", () => {
+describe.runIf(fixturesPresent())("AQL", () => {
   it("runs a parameterised query with offset and fetch", async () => {
     const subject = newSubject();
     const { ehrId } = await client.ehrs.ensure(subject);

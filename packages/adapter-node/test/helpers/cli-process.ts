@@ -1,5 +1,5 @@
 /**
- * Runs the built `ehr-sync` CLI (dist/cli.js, what `npx ehr-sync` runs) in a child process, with its
+ * Runs the built `ehr-sync` CLI (dist/cli.js, what `npx -p @ehr-sync/adapter-node ehr-sync` runs) in a child process, with its
  * output captured (PHI-free JSON log lines and the command's own lines) for assertions and for the
  * message of a failing test.
  */

@@ -5,7 +5,7 @@
 import type { WebTemplate } from "../openehr/web-template.js";
 import type { SoapNote } from "../soap/note.js";
 import { type ValidateSoapNoteOptions, validateSoapNote } from "../soap/validate-note.js";
-import { SOAP_TEMPLATE_ID } from "../templates/soap-template.js";
+import { SOAP_TEMPLATE_ID } from "../templates/soap-template-id.js";
 import { SOAP_WEB_TEMPLATE } from "../templates/soap-web-template.js";
 import { type CustomMapping, defineCustomMapping, type PreparedComposition } from "./custom-mapping.js";
 import { mapSoapNoteToFlat, type SoapMappingOptions } from "./soap-to-flat.js";

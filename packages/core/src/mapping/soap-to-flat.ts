@@ -6,7 +6,7 @@ import { FLAT_CTX_LANGUAGES } from "../openehr/iso-codes.js";
 import { OPENEHR_CATEGORY, OPENEHR_SETTING, openehrRubric } from "../openehr/openehr-terminology.js";
 import type { SoapNote } from "../soap/note.js";
 import type { VitalName } from "../soap/vital-rules.js";
-import { SOAP_TEMPLATE_ID } from "../templates/soap-template.js";
+import { SOAP_TEMPLATE_ID } from "../templates/soap-template-id.js";
 import { compositionUidFor } from "./composition-uid.js";
 import {
   diagnosisEntryPath,
