@@ -41,8 +41,11 @@ describe("crash recovery", () => {
     let kills = 0;
     while (kills < 5) {
       const child = spawnWorker(env, ["--concurrency", "8", "--lease-seconds", "3", "--poll-ms", "200"]);
-      // Let it get into the work: a random moment between 0.8 and 2.5 s after start.
-      await sleep(800 + Math.random() * 1700);
+      // Let it get into the work (it holds leases, whatever its start-up took on a loaded machine),
+      // then kill it at a random moment up to 1.5 s later.
+      const deadline = Date.now() + 60_000;
+      while ((await countInState(bed.pool, "leased")) === 0 && Date.now() < deadline) await sleep(50);
+      await sleep(Math.random() * 1500);
       child.kill("SIGKILL");
       await exited(child);
       kills += 1;
