@@ -12,6 +12,29 @@
 -- One call is one transaction: all of it happens or none of it. A second call finds nothing to do.
 -- Both modes return the same rows (action, target, items): a dry run reports what the real run does.
 
+-- The columns ehr-sync needs on a note table that lacks them (version, patient_namespace and the
+-- write-back columns); existing rows get version 1 and the namespace their EHRs were created in.
+-- Returns how many were (or, in a dry run, would be) added.
+CREATE OR REPLACE FUNCTION ehr_sync.add_note_sync_columns(
+  p_table regclass, p_namespace text DEFAULT 'patients', p_dry_run boolean DEFAULT false
+) RETURNS integer LANGUAGE plpgsql SET search_path = '' AS $$
+DECLARE
+  v_missing integer;
+BEGIN
+  SELECT count(*)::integer INTO v_missing
+    FROM (VALUES ('version'), ('patient_namespace'), ('ehr_composition_uid'), ('ehr_synced_at')) AS c(name)
+   WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                      WHERE a.attrelid = p_table AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped);
+  IF NOT p_dry_run AND v_missing > 0 THEN
+    EXECUTE format('ALTER TABLE %s ADD COLUMN IF NOT EXISTS version integer NOT NULL DEFAULT 1, '
+                   'ADD COLUMN IF NOT EXISTS patient_namespace text NOT NULL DEFAULT %L, '
+                   'ADD COLUMN IF NOT EXISTS ehr_composition_uid text, '
+                   'ADD COLUMN IF NOT EXISTS ehr_synced_at timestamptz', p_table, p_namespace);
+  END IF;
+  RETURN v_missing;
+END;
+$$;
+
 CREATE OR REPLACE FUNCTION ehr_sync.upgrade_from_handmade(
   p_dry_run boolean DEFAULT true,
   -- The job's new command; NULL only unschedules the old job.
@@ -46,6 +69,8 @@ DECLARE
   v_to_succeeded integer := 0;
   v_errors integer := 0;
   v_already integer := 0;
+  v_unmarked integer := 0;
+  v_delivered ehr_sync.queue[] := '{}';
   v_attach integer := 0;
   v_view integer := 0;
 BEGIN
@@ -80,17 +105,7 @@ BEGIN
   target := coalesce(p_job_command, '(none)'); items := v_new_jobs; RETURN NEXT;
 
   -- ---------------------------------------------------------------- the note table's columns
-  -- ehr-sync's write-back and amendments need these; existing rows get the old path's values.
-  SELECT count(*)::integer INTO v_columns_added
-    FROM (VALUES ('version'), ('patient_namespace'), ('ehr_composition_uid'), ('ehr_synced_at')) AS c(name)
-   WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
-                      WHERE a.attrelid = v_notes AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped);
-  IF NOT p_dry_run AND v_columns_added > 0 THEN
-    EXECUTE format('ALTER TABLE %s ADD COLUMN IF NOT EXISTS version integer NOT NULL DEFAULT 1, '
-                   'ADD COLUMN IF NOT EXISTS patient_namespace text NOT NULL DEFAULT %L, '
-                   'ADD COLUMN IF NOT EXISTS ehr_composition_uid text, '
-                   'ADD COLUMN IF NOT EXISTS ehr_synced_at timestamptz', v_notes, p_namespace);
-  END IF;
+  v_columns_added := ehr_sync.add_note_sync_columns(v_notes, p_namespace, p_dry_run);
   action := 'add ehr-sync columns'; target := p_notes; items := v_columns_added; RETURN NEXT;
 
   -- ---------------------------------------------------------------- triggers
@@ -167,6 +182,9 @@ BEGIN
         v_errors := v_errors + 1;
       END IF;
       IF v_item.delivered THEN v_to_succeeded := v_to_succeeded + 1; ELSE v_to_pending := v_to_pending + 1; END IF;
+      IF v_item.delivered AND v_item.note ->> 'ehr_sync_status' IS DISTINCT FROM 'completed' THEN
+        v_unmarked := v_unmarked + 1;
+      END IF;
       CONTINUE WHEN p_dry_run;
       v_job_id := ehr_sync.queue_note(v_notes,
         v_item.note || jsonb_build_object('version', coalesce((v_item.note ->> 'version')::integer, 1),
@@ -177,7 +195,11 @@ BEGIN
         -- History only: no note copy (nothing to send), no composition uid (the old path kept none).
         UPDATE ehr_sync.queue SET state = 'succeeded', payload = NULL, payload_pruned_at = now(),
                enqueued_at = coalesce(v_item.queued_at, enqueued_at), completed_at = now(), updated_at = now()
-         WHERE id = v_job_id;
+         WHERE id = v_job_id
+        RETURNING * INTO v_job;
+        IF v_item.note ->> 'ehr_sync_status' IS DISTINCT FROM 'completed' THEN
+          v_delivered := v_delivered || v_job;
+        END IF;
       ELSE
         -- The old function may have sent it before failing: look it up before sending.
         UPDATE ehr_sync.queue SET reconcile_first = true, attempts = v_item.retries, attempts_at_window_start = v_item.retries,
@@ -201,7 +223,12 @@ BEGIN
   IF NOT p_dry_run AND cardinality(v_imported) > 0 THEN
     PERFORM ehr_sync.write_back_many(v_notes, v_imported, 'pending');
   END IF;
+  -- Delivered by the old path (its queue says so) but the note was never marked: 'completed'.
+  IF NOT p_dry_run AND cardinality(v_delivered) > 0 THEN
+    PERFORM ehr_sync.write_back_many(v_notes, v_delivered, 'completed');
+  END IF;
   action := 'normalise ehr_sync_status = ''error'''; target := 'pending'; items := v_errors; RETURN NEXT;
+  action := 'mark notes the old queue completed'; target := 'completed'; items := v_unmarked; RETURN NEXT;
 
   -- ---------------------------------------------------------------- the old queue, as a view
   -- The old table is kept (renamed) for a rollback; its name becomes a deprecated view over ehr-sync's
