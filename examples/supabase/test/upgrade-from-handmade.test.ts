@@ -5,15 +5,21 @@
  * database is left exactly as it was. (Delivery to EHRbase after the upgrade is proven by
  * packages/adapter-node/test/upgrade-from-handmade.test.ts on the same SQL.)
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { databaseUrl, repoRoot, requirePostgres } from "@ehr-sync/testkit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sharedSqlDir } from "../scripts/shared-migrations.mjs";
 import { migrationFiles, migrationsDir, standinFiles } from "./supabase-database.js";
 
 const JOB = "process-ehr-sync-queue-every-5-minutes";
 const UPGRADE = join(migrationsDir, "20260102001000_ehr_sync_supabase_upgrade_from_handmade.sql");
+const sharedSqlFiles = () =>
+  readdirSync(sharedSqlDir)
+    .filter((name) => /^\d{4}_[a-z0-9_]+\.sql$/.test(name))
+    .sort()
+    .map((name) => join(sharedSqlDir, name));
 const testbedSql = (name: string) => readFileSync(join(repoRoot, "testbed", "sql", name), "utf8");
 
 let client: pg.Client;
@@ -124,5 +130,44 @@ describe("the upgrade migration, where pg_cron lives", () => {
     }
     const left = await client.query("select to_regclass('public.soap_notes') as t");
     expect(left.rows[0].t).toBeNull();
+  });
+
+  it("unschedules the old job by name and schedules the given command in its place (the Node CLI's path)", async () => {
+    const doorbell = "select pg_notify('ehr_sync', 'cron')";
+    const upgrade = async (dryRun: boolean) =>
+      (
+        await client.query<{ action: string; target: string; items: number }>(
+          "select * from ehr_sync.upgrade_from_handmade(p_dry_run => $1, p_job_command => $2) where action like '%pg_cron%'",
+          [dryRun, doorbell],
+        )
+      ).rows;
+    await client.query("begin");
+    try {
+      await client.query("set local lock_timeout = '10s'");
+      await client.query(testbedSql("pgsql-http-standin.sql"));
+      await client.query(testbedSql("handmade-setup.sql"));
+      // ehr-sync's shared SQL only, as `ehr-sync migrate` applies it: nothing touches the job before the upgrade.
+      for (const file of sharedSqlFiles()) await client.query(readFileSync(file, "utf8"));
+      const jobs = async () =>
+        (await client.query("select schedule, command from cron.job where jobname = $1", [JOB])).rows;
+      const old = await jobs();
+      expect(old).toHaveLength(1);
+      expect(await upgrade(true)).toEqual([
+        { action: "unschedule pg_cron job", target: JOB, items: 1 },
+        { action: "schedule pg_cron job", target: doorbell, items: 1 },
+      ]);
+      expect(await jobs()).toEqual(old);
+      expect(await upgrade(false)).toEqual([
+        { action: "unschedule pg_cron job", target: JOB, items: 1 },
+        { action: "schedule pg_cron job", target: doorbell, items: 1 },
+      ]);
+      expect(await jobs()).toEqual([{ schedule: "*/5 * * * *", command: doorbell }]);
+      expect(await upgrade(false)).toEqual([
+        { action: "unschedule pg_cron job", target: JOB, items: 0 },
+        { action: "schedule pg_cron job", target: doorbell, items: 0 },
+      ]);
+    } finally {
+      await client.query("rollback");
+    }
   });
 });
