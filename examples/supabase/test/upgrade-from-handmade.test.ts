@@ -157,6 +157,14 @@ describe("the upgrade migration, where pg_cron lives", () => {
         { action: "schedule pg_cron job", target: doorbell, items: 1 },
       ]);
       expect(await jobs()).toEqual(old);
+      // Without a new command the old job is only unscheduled.
+      await client.query("savepoint no_command");
+      const unscheduled = await client.query(
+        "select items from ehr_sync.upgrade_from_handmade(p_dry_run => false) where action = 'unschedule pg_cron job'",
+      );
+      expect(unscheduled.rows).toEqual([{ items: 1 }]);
+      expect(await jobs()).toEqual([]);
+      await client.query("rollback to savepoint no_command");
       expect(await upgrade(false)).toEqual([
         { action: "unschedule pg_cron job", target: JOB, items: 1 },
         { action: "schedule pg_cron job", target: doorbell, items: 1 },
