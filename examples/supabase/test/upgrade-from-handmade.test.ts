@@ -112,6 +112,13 @@ describe("the upgrade migration, where pg_cron lives", () => {
         "pending",
         "pending",
       ]);
+      // The API roles cannot read the view or the kept old rows (note ids, errors).
+      const api = await client.query(
+        `select r, t, has_table_privilege(r, t, 'SELECT') as can
+           from unnest(array['anon', 'authenticated']) r,
+                unnest(array['public.ehrbase_sync_queue', 'public.ehrbase_sync_queue_before_ehr_sync']) t`,
+      );
+      expect(api.rows.filter((row) => row.can)).toEqual([]);
       // The old monitoring queries, verbatim.
       const pending = await client.query(
         "SELECT COUNT(*) FROM ehrbase_sync_queue WHERE sync_status = 'pending'",

@@ -70,6 +70,7 @@ DECLARE
   v_errors integer := 0;
   v_already integer := 0;
   v_unmarked integer := 0;
+  v_skipped integer := 0;
   v_delivered ehr_sync.queue[] := '{}';
   v_attach integer := 0;
   v_view integer := 0;
@@ -142,6 +143,11 @@ BEGIN
     EXECUTE format('SELECT coalesce(jsonb_object_agg(s, n), ''{}'') FROM (SELECT sync_status AS s, count(*) AS n FROM %s '
                    'WHERE table_name = %L GROUP BY 1) c', v_old, v_table_name)
       INTO v_counts;
+    -- Items whose note is gone or no longer signed: nothing to send.
+    EXECUTE format('SELECT count(*)::integer FROM %1$s o WHERE o.table_name = %4$L AND NOT EXISTS ('
+                   'SELECT 1 FROM %2$s n WHERE n.id::text = o.%3$I::text AND n.status = ''signed'')',
+                   v_old, v_notes, v_note_column, v_table_name)
+      INTO v_skipped;
     -- One job per signed note. A note counts as delivered when the old queue or the note says so:
     -- its composition is in EHRbase (without ehr-sync's uid), and it is never sent again.
     FOR v_item IN EXECUTE format(
@@ -217,6 +223,7 @@ BEGIN
   action := 'create ehr-sync jobs (look-up before send)'; target := 'pending'; items := v_to_pending; RETURN NEXT;
   action := 'record delivered notes as history'; target := 'succeeded'; items := v_to_succeeded; RETURN NEXT;
   action := 'keep notes ehr-sync queued already'; target := 'ehr_sync.queue'; items := v_already; RETURN NEXT;
+  action := 'skip old queue items whose note is gone or not signed'; target := p_old_queue; items := v_skipped; RETURN NEXT;
 
   -- ---------------------------------------------------------------- the notes' status
   -- 'pending' for every imported note ('failed' and 'error' included): ehr-sync's own write-back.
@@ -244,6 +251,11 @@ BEGIN
         '       q.composition_uid, q.enqueued_at AS created_at, q.updated_at, q.completed_at AS processed_at '
         '  FROM ehr_sync.queue q JOIN pg_catalog.pg_class c ON c.oid = q.source_table', p_old_queue,
         coalesce(v_id_type, 'text'), v_note_column);
+      -- Note ids and errors: not for the API roles (Supabase grants new objects in public to them).
+      FOR v_item IN SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.rolname IN ('anon', 'authenticated') LOOP
+        EXECUTE format('REVOKE ALL ON %s, %s FROM %I', p_old_queue, p_old_queue || '_before_ehr_sync', v_item.rolname);
+      END LOOP;
+      EXECUTE format('REVOKE ALL ON %s FROM PUBLIC', p_old_queue);
       EXECUTE format('COMMENT ON VIEW %s IS %L', p_old_queue,
         'DEPRECATED (ehr-sync upgrade): the hand-made queue, now a view over ehr_sync.queue in the old vocabulary. '
         'Use ehr_sync_supabase.queue_counts / ehr_sync.queue_status. The old rows are in '
