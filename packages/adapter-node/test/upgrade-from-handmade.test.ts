@@ -126,6 +126,10 @@ beforeAll(async () => {
       }
     }
   }
+  // An item whose note was deleted since: nothing to send.
+  await db.query(
+    "insert into public.ehrbase_sync_queue (table_name, record_id, sync_status) values ('soap_notes', gen_random_uuid(), 'error')",
+  );
   // A draft is in neither queue.
   await db.query("insert into public.soap_notes (patient_id, status) values ('pat-draft', 'draft')");
   // ehr-sync installed next to the old setup (as `ehr-sync migrate` does), before the upgrade; a note
@@ -160,7 +164,8 @@ describe("ehr-sync upgrade-from-handmade", () => {
         .split(/\s+/)[0];
     expect(items("import old queue items: sync_status = pending")).toBe("3");
     expect(items("import old queue items: sync_status = failed")).toBe("1");
-    expect(items("import old queue items: sync_status = error")).toBe("1");
+    expect(items("import old queue items: sync_status = error")).toBe("2");
+    expect(items("skip old queue items whose note is gone or not signed")).toBe("1");
     expect(items("leave old queue items alone (delivered): sync_status = completed")).toBe("2");
     expect(items("create ehr-sync jobs (look-up before send): pending")).toBe("4");
     expect(items("record delivered notes as history: succeeded")).toBe("2");
@@ -204,7 +209,7 @@ describe("ehr-sync upgrade-from-handmade", () => {
     const archived = await db.query(
       "select count(*)::int as n from public.ehrbase_sync_queue_before_ehr_sync",
     );
-    expect(archived.rows[0].n).toBe(7);
+    expect(archived.rows[0].n).toBe(8);
     // The old monitoring queries, verbatim, agree with ehr-sync's status.
     const pending = await db.query("SELECT COUNT(*) FROM ehrbase_sync_queue WHERE sync_status = 'pending'");
     const ehrSyncPending = await db.query(
