@@ -262,5 +262,14 @@ describe("ehr-sync upgrade-from-handmade", () => {
     );
     expect(latest.rows).toHaveLength(5);
     for (const row of latest.rows) expect(row.sync_status).toBe("completed");
+    // Another table's jobs (ids that are no uuid) stay out of the old view and never break it.
+    await db.query("create table public.other_notes (id text primary key)");
+    await db.query(
+      "select ehr_sync.enqueue('not-a-uuid', 1, 'patients|p', '{}'::jsonb, 'public.other_notes'::regclass)",
+    );
+    const stillPending = await db.query(
+      "SELECT COUNT(*) FROM ehrbase_sync_queue WHERE sync_status = 'pending'",
+    );
+    expect(stillPending.rows[0].count).toBe("0");
   });
 });

@@ -123,9 +123,11 @@ BEGIN
     action := 'drop old trigger'; target := v_trigger.tgname; items := 1; RETURN NEXT;
   END LOOP;
   -- ehr-sync's pair, attached (again) once the namespace column exists, so its subjects are the old path's.
-  v_attach := CASE WHEN v_columns_added > 0 OR (ehr_sync.note_trigger_config(v_notes)).namespace_column IS NULL
-                     OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = v_notes AND t.tgname = 'ehr_sync_guard')
-                   THEN 1 ELSE 0 END;
+  -- Re-attached only when missing or attached with no namespace at all (before the column existed); a
+  -- table attached with a namespace column or constant of its own keeps it.
+  SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = v_notes AND t.tgname = 'ehr_sync_guard')
+                OR (c.namespace_column IS NULL AND c.namespace IS NULL) THEN 1 ELSE 0 END
+    INTO v_attach FROM ehr_sync.note_trigger_config(v_notes) c;
   IF NOT p_dry_run AND v_attach > 0 THEN
     PERFORM ehr_sync.attach_note_trigger(v_notes, 'patient_id');
   END IF;
@@ -249,8 +251,9 @@ BEGIN
         'SELECT q.id, c.relname::text AS table_name, q.note_id::%s AS %I, q.note_version, '
         '       ehr_sync.app_status(q.state) AS sync_status, q.last_error AS error_message, q.attempts AS retry_count, '
         '       q.composition_uid, q.enqueued_at AS created_at, q.updated_at, q.completed_at AS processed_at '
-        '  FROM ehr_sync.queue q JOIN pg_catalog.pg_class c ON c.oid = q.source_table', p_old_queue,
-        coalesce(v_id_type, 'text'), v_note_column);
+        '  FROM ehr_sync.queue q JOIN pg_catalog.pg_class c ON c.oid = q.source_table '
+        ' WHERE q.source_table = %L::regclass', p_old_queue,
+        coalesce(v_id_type, 'text'), v_note_column, ehr_sync.table_key(v_notes));
       -- Note ids and errors: not for the API roles (Supabase grants new objects in public to them).
       FOR v_item IN SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.rolname IN ('anon', 'authenticated') LOOP
         EXECUTE format('REVOKE ALL ON %s, %s FROM %I', p_old_queue, p_old_queue || '_before_ehr_sync', v_item.rolname);
