@@ -157,6 +157,10 @@ describe("the upgrade migration, where pg_cron lives", () => {
       for (const file of sharedSqlFiles()) await client.query(readFileSync(file, "utf8"));
       const jobs = async () =>
         (await client.query("select schedule, command from cron.job where jobname = $1", [JOB])).rows;
+      // Attached with a constant namespace of its own: the upgrade keeps it.
+      await client.query(
+        "select ehr_sync.attach_note_trigger('public.soap_notes', 'patient_id', null, 'clinic-a')",
+      );
       const old = await jobs();
       expect(old).toHaveLength(1);
       expect(await upgrade(true)).toEqual([
@@ -177,6 +181,10 @@ describe("the upgrade migration, where pg_cron lives", () => {
         { action: "schedule pg_cron job", target: doorbell, items: 1 },
       ]);
       expect(await jobs()).toEqual([{ schedule: "*/5 * * * *", command: doorbell }]);
+      const config = await client.query(
+        "select namespace_column, namespace from ehr_sync.note_trigger_config('public.soap_notes')",
+      );
+      expect(config.rows).toEqual([{ namespace_column: null, namespace: "clinic-a" }]);
       expect(await upgrade(false)).toEqual([
         { action: "unschedule pg_cron job", target: JOB, items: 0 },
         { action: "schedule pg_cron job", target: doorbell, items: 0 },
