@@ -15,6 +15,7 @@ import { backfillNotes } from "./store/backfill-notes.js";
 import { pruneQueue } from "./store/prune.js";
 import { queueStatus } from "./store/queue-status.js";
 import { requeueDead } from "./store/requeue-dead.js";
+import { upgradeFromHandmade } from "./store/upgrade-from-handmade.js";
 import { createWorker } from "./worker.js";
 import type { WorkerOptions } from "./worker-options.js";
 
@@ -30,6 +31,9 @@ commands:
   requeue --all            give every dead job a fresh retry window
   backfill [--table T] [--patient-column C]
                            queue notes signed before ehr-sync was installed
+  upgrade-from-handmade [--dry-run]
+                           replace the hand-made soap_notes → ehrbase_sync_queue setup in place (one
+                           transaction); --dry-run reports what it would do and changes nothing
   prune [--payload-days N] [--attempt-days N] [--dead-payload-days N]
                            drop the note copies of delivered jobs (default after 7 days) and attempt
                            rows of finished jobs (default after 30 days); dead jobs keep theirs
@@ -158,6 +162,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       "no-listen": { type: "boolean" },
       json: { type: "boolean" },
       all: { type: "boolean" },
+      "dry-run": { type: "boolean" },
       table: { type: "string" },
       "patient-column": { type: "string" },
       port: { type: "string" },
@@ -280,6 +285,26 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         backfillNotes(db, values.table ?? "public.soap_notes", values["patient-column"] ?? "patient_id"),
       );
       io.print(`${n} signed note(s) queued`);
+      return 0;
+    }
+    case "upgrade-from-handmade": {
+      const dryRun = values["dry-run"] === true;
+      // The real run installs ehr-sync first; a dry run changes nothing, so it needs it installed.
+      if (!dryRun) await migrate(required(io.env, "DATABASE_URL"));
+      const steps = await withDb(async (db) => {
+        const installed = await db.query(
+          "select to_regprocedure('ehr_sync.upgrade_from_handmade(boolean,text,text,text,text,text,text)') is not null as ok",
+        );
+        if (installed.rows[0]?.ok !== true) {
+          throw new CliError(
+            "ehr-sync is not installed in this database: run `ehr-sync migrate` before a dry run",
+          );
+        }
+        return upgradeFromHandmade(db, dryRun);
+      });
+      io.print(dryRun ? "dry run: nothing was changed; the upgrade would:" : "upgraded:");
+      for (const step of steps)
+        io.print(`  ${String(step.items).padStart(5)}  ${step.action}: ${step.target}`);
       return 0;
     }
     case "prune": {
