@@ -10,7 +10,8 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createSoapMapping, SOAP_TEMPLATE_OPT, soapNoteFromRow } from "@ehr-sync/core";
+import { createSoapMapping, soapNoteFromRow } from "@ehr-sync/core";
+import { SOAP_TEMPLATE_OPT } from "@ehr-sync/core/template";
 import type { EhrbaseClient, FlatComposition } from "@ehr-sync/ehrbase-client";
 import { createTestDatabase, repoRoot } from "@ehr-sync/testkit";
 import pg from "pg";
