@@ -79,6 +79,9 @@ describe("SOAP note corpus against the real EHRbase", () => {
     if (!corpusCase.rejects) {
       expect(outcome.errors).toEqual([]);
       expect(outcome.serverStatus, outcome.serverMessage).toBe(204);
+      // read back from EHRbase: both sides must exist, or two undefined would compare equal
+      expect(outcome.roundTrip, "the composition was read back").toBeDefined();
+      expect(outcome.roundTrip?.expected).toBeDefined();
       expect(outcome.roundTrip?.actual).toEqual(outcome.roundTrip?.expected);
       return;
     }
