@@ -377,8 +377,9 @@ describe("dead jobs and write-back", () => {
     expect(notes.rows[0].n).toBe(2);
   });
 
-  it("writes back to an app table whatever the type of its id column (text, bigint), without scanning it", async () => {
-    for (const idType of ["text", "bigint"]) {
+  it("writes back to an app table whatever the type of its id column (text, bigint, uuid), without scanning it", async () => {
+    const idOf: Record<string, string> = { text: "g::text", bigint: "g::bigint", uuid: "md5(g::text)::uuid" };
+    for (const idType of ["text", "bigint", "uuid"]) {
       await reset();
       const table = `public.app_notes_${idType}`;
       await db().query(`drop table if exists ${table}`);
@@ -391,7 +392,7 @@ describe("dead jobs and write-back", () => {
       // Enough unsigned history that a scan per completion would be the planner's last resort.
       await db().query(
         `insert into ${table} (id, patient_ref, status)
-         select g::${idType}, 'pat-o', case when g <= 50 then 'signed' else 'draft' end from generate_series(1, 3000) g`,
+         select ${idOf[idType]}, 'pat-o', case when g <= 50 then 'signed' else 'draft' end from generate_series(1, 3000) g`,
       );
       await db().query(`analyze ${table}`);
       const client = await bed.pool.connect();
