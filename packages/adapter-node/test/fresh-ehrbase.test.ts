@@ -35,7 +35,8 @@ describe("a worker on an empty EHRbase, without a configured system id", () => {
     expect((await client.templates.list()).map((t) => t.template_id)).not.toContain(SOAP_TEMPLATE_ID);
     expect((await client.aql.query("SELECT e/ehr_id/value FROM EHR e")).rows).toEqual([]);
 
-    const noteIds = await signNotes(bed.pool, 4, 2);
+    // one note per patient: two first notes of one patient at once would race to create its EHR
+    const noteIds = await signNotes(bed.pool, 4, 4);
     const worker = createWorker({
       connectionString: bed.url,
       // no systemId: it must be learnt
@@ -58,6 +59,6 @@ describe("a worker on an empty EHRbase, without a configured system id", () => {
       expect(stored, row.composition_uid).not.toBeNull();
     }
     const ehrs = await client.aql.query<[string]>("SELECT e/ehr_id/value FROM EHR e");
-    expect(ehrs.rows).toHaveLength(2);
+    expect(ehrs.rows).toHaveLength(4);
   }, 120_000);
 });
