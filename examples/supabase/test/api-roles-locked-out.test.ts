@@ -63,7 +63,7 @@ async function errorOf(client: pg.Client, statement: string): Promise<string | u
   } catch (error) {
     return (error as { code?: string }).code;
   } finally {
-    await client.query("rollback").catch(() => {});
+    await client.query("rollback");
   }
 }
 

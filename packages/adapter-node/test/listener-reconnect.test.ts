@@ -38,7 +38,7 @@ beforeAll(async () => {
   admin = await adminClient();
 });
 afterAll(async () => {
-  await admin?.end().catch(() => {});
+  await admin?.end();
   await bed?.close();
 });
 
