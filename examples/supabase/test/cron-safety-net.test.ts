@@ -64,7 +64,9 @@ describe("the pg_cron safety net", () => {
       const retention = await client.query<{ command: string }>(
         "select command from cron.job where jobname = 'ehr-sync-prune'",
       );
-      expect(retention.rows).toEqual([{ command: "select ehr_sync.prune(interval '7 days', interval '30 days')" }]);
+      expect(retention.rows).toEqual([
+        { command: "select ehr_sync.prune(interval '7 days', interval '30 days')" },
+      ]);
       const pruneCommand = await client.query(
         "select command from cron.job where jobname = 'ehr-sync-prune-cron-history'",
       );

@@ -11,7 +11,14 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli-commands.js";
 import { adminClient, databaseNameOf, listenerPids } from "./helpers/backends.js";
-import { ehrbaseClient, insertNotes, migratedDatabase, noteRow, signNotes, type TestBed } from "./helpers/bed.js";
+import {
+  ehrbaseClient,
+  insertNotes,
+  migratedDatabase,
+  noteRow,
+  signNotes,
+  type TestBed,
+} from "./helpers/bed.js";
 import { type CliRun, requireBuiltCli, runBuiltCli } from "./helpers/cli-process.js";
 import { EHRBASE_SYSTEM_ID } from "./helpers/system-id.js";
 
@@ -151,9 +158,10 @@ describe("ehr-sync worker --no-listen", () => {
       );
       const [noteId] = await signNotes(bed.pool, 1, 1);
       await waitFor("the note delivered", async () => {
-        const r = await bed.pool.query<{ state: string }>("select state from ehr_sync.queue where note_id = $1", [
-          noteId,
-        ]);
+        const r = await bed.pool.query<{ state: string }>(
+          "select state from ehr_sync.queue where note_id = $1",
+          [noteId],
+        );
         return r.rows[0]?.state === "succeeded" ? true : undefined;
       });
       // The worker is running and has delivered: it is connected, but none of its sessions listens.

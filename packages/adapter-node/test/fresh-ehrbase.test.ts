@@ -47,13 +47,18 @@ describe("a worker on an empty EHRbase, without a configured system id", () => {
     expect(summary).toMatchObject({ succeeded: 4, dead: 0, paused: 0 });
 
     expect((await client.templates.list()).map((t) => t.template_id)).toContain(SOAP_TEMPLATE_ID);
-    const rows = await bed.pool.query<{ note_id: string; state: string; composition_uid: string; ehr_id: string }>(
-      "select note_id, state, composition_uid, ehr_id::text from ehr_sync.queue order by id",
-    );
+    const rows = await bed.pool.query<{
+      note_id: string;
+      state: string;
+      composition_uid: string;
+      ehr_id: string;
+    }>("select note_id, state, composition_uid, ehr_id::text from ehr_sync.queue order by id");
     expect(rows.rows.map((r) => r.note_id)).toEqual(noteIds);
     for (const row of rows.rows) {
       expect(row.state).toBe("succeeded");
-      expect(row.composition_uid).toMatch(new RegExp(`^[0-9a-f-]{36}::${fresh.systemId.replaceAll(".", "\\.")}::1$`));
+      expect(row.composition_uid).toMatch(
+        new RegExp(`^[0-9a-f-]{36}::${fresh.systemId.replaceAll(".", "\\.")}::1$`),
+      );
       // stored on this server, under that uid
       const stored = await client.compositions.get(row.ehr_id, row.composition_uid.split("::")[0] as string);
       expect(stored, row.composition_uid).not.toBeNull();

@@ -52,6 +52,7 @@ describe("a template EHRbase does not have", () => {
       "select http_status, error_class from ehr_sync.attempts where action = 'create'",
     );
     expect(attempts.rows.length).toBeGreaterThanOrEqual(1);
-    for (const row of attempts.rows) expect(row).toEqual({ http_status: 400, error_class: "missing-template" });
+    for (const row of attempts.rows)
+      expect(row).toEqual({ http_status: 400, error_class: "missing-template" });
   });
 });

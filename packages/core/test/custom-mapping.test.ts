@@ -87,7 +87,13 @@ describe("defineCustomMapping", () => {
 
   it("refuses text with U+0000 (EHRbase cannot store it), naming the FLAT path, not quoting it", () => {
     const prepared = mapping.prepare(
-      { id: "n-nul", patientId: "p", author: "a", text: "Slept\u0000 well.", writtenAt: "2026-03-01T06:00:00Z" },
+      {
+        id: "n-nul",
+        patientId: "p",
+        author: "a",
+        text: "Slept\u0000 well.",
+        writtenAt: "2026-03-01T06:00:00Z",
+      },
       { systemId: "local.ehrbase.org" },
     );
     expect(prepared.ok).toBe(false);

@@ -21,7 +21,11 @@ describe("createSoapMapping(options)", () => {
   });
 
   it("writes the source system, id namespace and setting it is given", () => {
-    const mapping = createSoapMapping({ sourceSystem: "clinic-app", idNamespace: "clinic-staff", setting: "225" });
+    const mapping = createSoapMapping({
+      sourceSystem: "clinic-app",
+      idNamespace: "clinic-staff",
+      setting: "225",
+    });
     const prepared = mapping.prepare(baseNote(), { systemId });
     expect(prepared.ok, JSON.stringify(prepared.ok ? [] : prepared.errors)).toBe(true);
     if (!prepared.ok) return;

@@ -27,7 +27,9 @@ export interface FreshEhrbase {
 
 /** Where scripts/testbed.sh caches the EHRbase jar (same rule as its CACHE). */
 function cacheDir(): string {
-  return process.env.EHR_SYNC_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "ehr-sync");
+  return (
+    process.env.EHR_SYNC_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "ehr-sync")
+  );
 }
 
 function findJdk(): string | undefined {
@@ -168,9 +170,12 @@ export async function startFreshEhrbase(systemId: string): Promise<FreshEhrbase>
   const deadline = Date.now() + START_TIMEOUT_MS;
   try {
     while (!(await answers(baseUrl, auth))) {
-      if (child.exitCode !== null) throw new Error(`the second EHRbase exited during startup:\n${log.slice(-3000)}`);
+      if (child.exitCode !== null)
+        throw new Error(`the second EHRbase exited during startup:\n${log.slice(-3000)}`);
       if (Date.now() > deadline)
-        throw new Error(`the second EHRbase did not answer within ${START_TIMEOUT_MS} ms:\n${log.slice(-3000)}`);
+        throw new Error(
+          `the second EHRbase did not answer within ${START_TIMEOUT_MS} ms:\n${log.slice(-3000)}`,
+        );
       await sleep(500);
     }
   } catch (error) {

@@ -11,7 +11,8 @@ interface ErrorShape {
 
 /** EHRbase's ways of saying the template is unknown (2.16 answers a FLAT create with 400 "Could not
  * retrieve template for template Id: …"). */
-const MISSING_TEMPLATE = /template(?:_id)?\s.*(?:does not exist|not found)|could not retrieve template for template id/i;
+const MISSING_TEMPLATE =
+  /template(?:_id)?\s.*(?:does not exist|not found)|could not retrieve template for template id/i;
 
 /**
  * Turns whatever a gateway threw into an observation for classifyAttempt. Duck-typed so core does not

@@ -228,8 +228,7 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
           action = "update";
           // An amendment is a new version of the same composition, never a second composition, in
           // the template it was first committed with (e.g. before the shipped template moved to v2).
-          const templateId =
-            (await gateway.compositionTemplateId?.(ehrId, uuid)) ?? prepared.templateId;
+          const templateId = (await gateway.compositionTemplateId?.(ehrId, uuid)) ?? prepared.templateId;
           versionUid = (
             await gateway.updateComposition(ehrId, uuid, found.versionUid, withoutUid(prepared.flat), {
               templateId,

@@ -129,7 +129,12 @@ function enqueue(w: World, patient: number, note: number): void {
   });
   const sameNote = [...w.jobs.values()].filter((j) => j.noteKey === noteKey);
   w.jobs.set(job.id, job);
-  w.created.set(job.id, { patientKey: job.patientKey, noteKey, noteVersion: version, sequence: job.sequence });
+  w.created.set(job.id, {
+    patientKey: job.patientKey,
+    noteKey,
+    noteVersion: version,
+    sequence: job.sequence,
+  });
   const decision = onEnqueue(sameNote, job, w.policy);
   if (decision.type === "supersede") {
     for (const id of decision.jobIds) {

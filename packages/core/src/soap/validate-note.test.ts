@@ -96,7 +96,11 @@ describe("validateSoapNote", () => {
       ["a date on 1900-01-01", at("1900-01-01T00:00:00Z", "2026-03-02T10:00:00Z"), []],
       ["a date before 1900", at("1899-12-31T23:59:59Z", "2026-03-02T10:00:00Z"), ["encounter.start"]],
       ["signed at the encounter's start", at("2026-03-02T10:00:00Z", "2026-03-02T10:00:00Z"), []],
-      ["signed before the encounter's start", at("2026-03-02T10:00:00Z", "2026-03-02T09:59:59Z"), ["signedAt"]],
+      [
+        "signed before the encounter's start",
+        at("2026-03-02T10:00:00Z", "2026-03-02T09:59:59Z"),
+        ["signedAt"],
+      ],
       // now is 2026-11-28T00:00:00Z; 24 h of clock skew are allowed, not a second more
       ["signed 24 h ahead", at("2026-03-02T10:00:00Z", "2026-11-29T00:00:00Z"), []],
       ["signed 24 h and 1 s ahead", at("2026-03-02T10:00:00Z", "2026-11-29T00:00:01Z"), ["signedAt"]],
