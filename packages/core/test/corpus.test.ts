@@ -36,8 +36,10 @@ let ehrbase: Ehrbase;
 function tryMap(input: unknown, systemId: string): Record<string, unknown> | undefined {
   try {
     return mapSoapNoteToFlat(input as SoapNote, { systemId }).flat;
-  } catch {
-    return undefined;
+  } catch (error) {
+    // A shape the mapper cannot walk (it expects a validated note): unmappable, nothing else.
+    if (error instanceof TypeError) return undefined;
+    throw error;
   }
 }
 
