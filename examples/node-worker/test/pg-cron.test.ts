@@ -176,8 +176,8 @@ afterAll(async () => {
   try {
     if (cron) await unscheduleOurs();
   } finally {
-    await app?.end().catch(() => {});
-    await cron?.end().catch(() => {});
+    await app?.end();
+    await cron?.end();
     await database?.drop();
   }
 });

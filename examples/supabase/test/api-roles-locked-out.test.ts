@@ -8,14 +8,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSupabaseTestDatabase, type SupabaseTestDatabase } from "./supabase-database.js";
 
 let db: SupabaseTestDatabase;
-let relations: { schema: string; name: string; kind: string }[];
+let relations: { schema: string; name: string; kind: string; column: string }[];
 let functions: { signature: string; call: string }[];
 
 beforeAll(async () => {
   db = await createSupabaseTestDatabase("sb_rls");
   relations = (
-    await db.client.query<{ schema: string; name: string; kind: string }>(
-      `select n.nspname as schema, c.relname as name, c.relkind::text as kind
+    await db.client.query<{ schema: string; name: string; kind: string; column: string }>(
+      // column: one real column per relation, for an UPDATE whose only possible refusal is privilege
+      `select n.nspname as schema, c.relname as name, c.relkind::text as kind,
+              (select a.attname from pg_attribute a
+                where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+                order by a.attnum limit 1)::text as column
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where n.nspname in ('ehr_sync', 'ehr_sync_supabase') and c.relkind in ('r', 'p', 'v', 'm')
         order by 1, 2`,
@@ -59,7 +63,7 @@ async function errorOf(client: pg.Client, statement: string): Promise<string | u
   } catch (error) {
     return (error as { code?: string }).code;
   } finally {
-    await client.query("rollback").catch(() => {});
+    await client.query("rollback");
   }
 }
 
@@ -79,15 +83,17 @@ describe("the queue is invisible to the Data API roles", () => {
   for (const role of ["anon", "authenticated"]) {
     it(`${role} can neither read nor modify any ehr-sync table or view`, async () => {
       await asRole(role, async (client) => {
-        for (const { schema, name, kind } of relations) {
+        for (const { schema, name, kind, column } of relations) {
           const target = `"${schema}"."${name}"`;
           expect(await errorOf(client, `select * from ${target} limit 1`), `select ${target}`).toBe(DENIED);
           if (kind === "r" || kind === "p") {
             expect(await errorOf(client, `delete from ${target}`), `delete ${target}`).toBe(DENIED);
+            // a real column (assigning ctid is refused while parsing, before privileges); `= default` reads
+            // nothing, so UPDATE is the only privilege checked
             expect(
-              await errorOf(client, `update ${target} set ctid = ctid`),
+              await errorOf(client, `update ${target} set "${column}" = default`),
               `update ${target}`,
-            ).not.toBeUndefined();
+            ).toBe(DENIED);
             expect(await errorOf(client, `insert into ${target} default values`), `insert ${target}`).toBe(
               DENIED,
             );

@@ -55,7 +55,7 @@ export async function createSupabaseTestDatabase(prefix: string, options = { mig
     name: database.name,
     client,
     drop: async () => {
-      await client.end().catch(() => {});
+      await client.end();
       await database.drop();
     },
   } satisfies SupabaseTestDatabase;

@@ -39,12 +39,18 @@ function sensitiveTexts(input: unknown): string[] {
   return values.filter((v): v is string => typeof v === "string" && v.trim().length >= 6);
 }
 
+/** The corpus cases PostgreSQL refuses to store, with the SQLSTATE it refuses them with. */
+const UNSTORABLE = [
+  { name: "NUL character in the story", code: "22P05" }, // untranslatable_character: U+0000 in jsonb
+  { name: "unpaired surrogate in the assessment", code: "22P02" }, // invalid_text_representation
+];
+
 describe("adversarial corpus", () => {
   it("buries rejected notes with PHI-free reasons and delivers the others", async () => {
     const keys = new Map<string, (typeof CORPUS)[number]>();
     // Some adversarial inputs (U+0000, lone surrogates, non-JSON values) cannot exist in a PostgreSQL
     // row at all: jsonb rejects them, so they never reach the queue. The rest go through the worker.
-    const unstorable: string[] = [];
+    const unstorable: { name: string; code: string | undefined }[] = [];
     for (const c of CORPUS) {
       const noteId = (c.input as { noteId?: unknown } | null)?.noteId;
       const key = typeof noteId === "string" ? noteId : `missing-${randomUUID()}`;
@@ -55,11 +61,14 @@ describe("adversarial corpus", () => {
           JSON.stringify(c.input ?? null),
         ]);
         keys.set(key, c);
-      } catch {
-        unstorable.push(c.name);
+      } catch (error) {
+        unstorable.push({ name: c.name, code: (error as { code?: string }).code });
       }
     }
-    expect(unstorable.length).toBeLessThan(4);
+    // exactly these, each refused by PostgreSQL's jsonb itself; any other failure is a bug
+    expect(unstorable).toEqual(UNSTORABLE);
+    const queued = await bed.pool.query<{ n: number }>("select count(*)::int as n from ehr_sync.queue");
+    expect(queued.rows[0]?.n).toBe(CORPUS.length - UNSTORABLE.length);
     const lines: string[] = [];
     const sink = new Writable({
       write(chunk, _encoding, callback) {

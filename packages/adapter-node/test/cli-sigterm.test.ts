@@ -181,9 +181,16 @@ describe("ehr-sync worker stopped by a signal", () => {
         30_000,
       );
       // Jobs started together send their first request at once; the next one could start only when a
-      // slot frees, after its job's three slow requests: the set below is what is in flight.
-      await sleep(300);
-      started = await startedSince(mark);
+      // slot frees, after its job's three slow requests: once both slots have spoken, this is what is
+      // in flight.
+      started = await waitFor(
+        "both slots (--concurrency 2) talking to EHRbase",
+        async () => {
+          const found = await startedSince(mark);
+          return found.size === 2 ? found : undefined;
+        },
+        30_000,
+      );
       stop = await stopWith(run, "SIGTERM");
     } finally {
       await killIfRunning(run);

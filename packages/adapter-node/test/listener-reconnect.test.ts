@@ -38,7 +38,7 @@ beforeAll(async () => {
   admin = await adminClient();
 });
 afterAll(async () => {
-  await admin?.end().catch(() => {});
+  await admin?.end();
   await bed?.close();
 });
 
@@ -67,8 +67,13 @@ async function listenerGauge(metrics: WorkerMetrics): Promise<number | undefined
  */
 async function signAndAwaitDelivery(): Promise<{ noteId: string; compositionUid: string }> {
   const [noteId] = await signNotes(bed.pool, 1, 1);
-  const compositionUid = await until(
-    "the note signed after the reconnect completed",
+  return { noteId: noteId as string, compositionUid: await deliveredUid(noteId as string) };
+}
+
+/** Waits for the note's job to succeed (a hang guard well below POLL_MS); its composition uid. */
+async function deliveredUid(noteId: string): Promise<string> {
+  return until(
+    `note ${noteId} delivered`,
     async () => {
       const r = await bed.pool.query<{ state: string; composition_uid: string | null }>(
         "select state, composition_uid from ehr_sync.queue where note_id = $1",
@@ -80,7 +85,6 @@ async function signAndAwaitDelivery(): Promise<{ noteId: string; compositionUid:
     DELIVERY_MS,
     50,
   );
-  return { noteId: noteId as string, compositionUid };
 }
 
 describe("LISTEN reconnect", () => {
@@ -124,6 +128,9 @@ describe("LISTEN reconnect", () => {
           5_000,
           5,
         );
+        // A note signed while nobody listens: only a claim round the worker runs by itself (the one
+        // the reconnect starts, or the fallback poll) can deliver it.
+        const [duringOutage] = await signNotes(bed.pool, 1, 1);
         // … and reconnected by itself: a new LISTEN backend, gauge back to 1.
         pids = await until(
           `round ${round}: a new LISTEN backend`,
@@ -138,9 +145,13 @@ describe("LISTEN reconnect", () => {
           async () => ((await listenerGauge(metrics)) === 1 ? 1 : undefined),
           10_000,
         );
-        // The reconnect itself woke the loop once; let that claim round finish, so the delivery below
-        // can only come from the notification the signing transaction sends.
-        await sleep(300);
+        // The reconnect itself woke the loop once; that round has run when the note signed during the
+        // outage is delivered, so the delivery after it can only come from the notification the
+        // signing transaction sends.
+        delivered.push({
+          noteId: duringOutage as string,
+          compositionUid: await deliveredUid(duringOutage as string),
+        });
 
         delivered.push(await signAndAwaitDelivery());
       }

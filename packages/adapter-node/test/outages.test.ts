@@ -143,6 +143,11 @@ describe("outages", () => {
     try {
       await waitFor(async () => (await countInState(bed.pool, "succeeded")) >= 20);
       await proxy.cut();
+      // the outage must hit a queue with work left, or the test would pass without any reconnect
+      const left = await bed.pool.query<{ n: number }>(
+        "select count(*)::int as n from ehr_sync.queue where state <> 'succeeded'",
+      );
+      expect(left.rows[0]?.n).toBeGreaterThan(0);
       await sleep(8_000);
       await proxy.restore();
       await waitUntilDrained(bed.pool);

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { MIGRATIONS, type QueueJob } from "@ehr-sync/core";
+import { createTestDatabase } from "@ehr-sync/testkit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../src/migrate.js";
@@ -61,9 +62,31 @@ describe("migrate", () => {
     expect(recorded.rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
   });
 
-  it("is safe when two installers run at once", async () => {
-    const results = await Promise.all([migrate(bed.url), migrate(bed.url)]);
-    expect(results.flatMap((r) => r.applied)).toEqual([]);
+  it("is safe when two installers run at once on a fresh database", async () => {
+    // a database with nothing applied, so both installers have every migration to race for
+    const fresh = await createTestDatabase("ehrsync_sql_race");
+    try {
+      const results = await Promise.all([migrate(fresh.url), migrate(fresh.url)]);
+      const versions = MIGRATIONS.map((m) => m.version);
+      const applied = results.flatMap((r) => r.applied.map((a) => a.version)).sort((a, b) => a - b);
+      expect(applied).toEqual(versions);
+      expect(results.map((r) => r.applied.length + r.alreadyApplied)).toEqual([
+        MIGRATIONS.length,
+        MIGRATIONS.length,
+      ]);
+      const check = new pg.Client({ connectionString: fresh.url });
+      await check.connect();
+      try {
+        const recorded = await check.query<{ version: number }>(
+          "select version from ehr_sync.schema_migrations order by version",
+        );
+        expect(recorded.rows.map((r) => r.version)).toEqual(versions);
+      } finally {
+        await check.end();
+      }
+    } finally {
+      await fresh.drop();
+    }
   });
 });
 
@@ -82,9 +105,12 @@ describe("note trigger", () => {
       const client = await db().connect();
       await client.query("begin");
       await client.query("update public.soap_notes set status = 'signed' where id = $1", [id]);
-      expect(heard).toEqual([]);
       await client.query("rollback");
       client.release();
+      // a round trip on the listening connection: PostgreSQL hands a listener every notification
+      // committed before its query ends, so one from the rolled-back sign would be here by now
+      await listener.query("select 1");
+      expect(heard).toEqual([]);
       expect((await db().query("select count(*)::int as n from ehr_sync.queue")).rows[0].n).toBe(0);
 
       await db().query("update public.soap_notes set status = 'signed' where id = $1", [id]);
@@ -94,7 +120,7 @@ describe("note trigger", () => {
       ]);
       const note = await db().query("select ehr_sync_status from public.soap_notes where id = $1", [id]);
       expect(note.rows[0].ehr_sync_status).toBe("pending");
-      await new Promise((r) => setTimeout(r, 200));
+      await listener.query("select 1");
       expect(heard).toContain("ehr_sync");
     } finally {
       await listener.end();
@@ -351,8 +377,9 @@ describe("dead jobs and write-back", () => {
     expect(notes.rows[0].n).toBe(2);
   });
 
-  it("writes back to an app table whatever the type of its id column (text, bigint), without scanning it", async () => {
-    for (const idType of ["text", "bigint"]) {
+  it("writes back to an app table whatever the type of its id column (text, bigint, uuid), without scanning it", async () => {
+    const idOf: Record<string, string> = { text: "g::text", bigint: "g::bigint", uuid: "md5(g::text)::uuid" };
+    for (const idType of ["text", "bigint", "uuid"]) {
       await reset();
       const table = `public.app_notes_${idType}`;
       await db().query(`drop table if exists ${table}`);
@@ -365,7 +392,7 @@ describe("dead jobs and write-back", () => {
       // Enough unsigned history that a scan per completion would be the planner's last resort.
       await db().query(
         `insert into ${table} (id, patient_ref, status)
-         select g::${idType}, 'pat-o', case when g <= 50 then 'signed' else 'draft' end from generate_series(1, 3000) g`,
+         select ${idOf[idType]}, 'pat-o', case when g <= 50 then 'signed' else 'draft' end from generate_series(1, 3000) g`,
       );
       await db().query(`analyze ${table}`);
       const client = await bed.pool.connect();

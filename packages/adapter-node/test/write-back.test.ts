@@ -156,7 +156,7 @@ describe("status write-back", () => {
       expect(row.ehr_composition_uid).toBe(heldJob.composition_uid);
       expect(await sendsOf(held as string)).toEqual(["create"]);
     } finally {
-      await locker.query("rollback").catch(() => {});
+      await locker.query("rollback");
       locker.release();
       await worker.stop();
     }

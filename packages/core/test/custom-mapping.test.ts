@@ -87,6 +87,65 @@ describe.runIf(fixturesPresent())("defineCustomMapping", () => {
     });
   });
 
+  it("refuses text with U+0000 (EHRbase cannot store it), naming the FLAT path, not quoting it", () => {
+    const prepared = mapping.prepare(
+      {
+        id: "n-nul",
+        patientId: "p",
+        author: "a",
+        text: "Slept\u0000 well.",
+        writtenAt: "2026-03-01T06:00:00Z",
+      },
+      { systemId: "local.ehrbase.org" },
+    );
+    expect(prepared.ok).toBe(false);
+    if (prepared.ok) return;
+    expect(prepared.errors.map((e) => e.field)).toEqual(["clinical_notes/clinical_synopsis:0/notes"]);
+    for (const error of prepared.errors) expect(error.message).not.toContain("Slept");
+  });
+
+  describe("the composition uid (`<root>/_uid`)", () => {
+    const note = { id: "n-uid", patientId: "p", author: "a", text: "t", writtenAt: "2026-03-01T06:00:00Z" };
+    const systemId = "local.ehrbase.org";
+    const withOwnUid = (uid: string) =>
+      defineCustomMapping<NursingNote>({
+        templateId: mapping.templateId,
+        webTemplate: mapping.webTemplate,
+        sourceId: (n) => n.id,
+        ehrSubject: (n) => ({ id: n.patientId, namespace: "ward_app" }),
+        map: (n, { rootId }) => ({
+          "ctx/language": "en",
+          "ctx/territory": "GB",
+          "ctx/time": n.writtenAt,
+          "ctx/composer_name": n.author,
+          [`${rootId}/clinical_synopsis:0/notes`]: n.text,
+          [`${rootId}/_uid`]: uid,
+        }),
+      });
+
+    it("is set from the source id when the map leaves it out (pinned: UUIDv5 of `nursing:n-uid`)", () => {
+      const prepared = mapping.prepare(note, { systemId });
+      expect(prepared.ok && prepared.flat["clinical_notes/_uid"]).toBe(
+        "73e29ad1-51d1-508c-9600-c8e6a22f5234::local.ehrbase.org::1",
+      );
+    });
+
+    it("keeps the uid the map sets itself", () => {
+      const own = "11111111-2222-5333-8444-555555555555::local.ehrbase.org::1";
+      const prepared = withOwnUid(own).prepare(note, { systemId });
+      expect(prepared.ok && prepared.flat["clinical_notes/_uid"]).toBe(own);
+    });
+
+    it("overrides the map's uid with the scoped one when a uidScope is given", () => {
+      const own = "11111111-2222-5333-8444-555555555555::local.ehrbase.org::1";
+      const prepared = withOwnUid(own).prepare(note, { systemId, uidScope: "public.nursing_notes" });
+      expect(prepared.ok).toBe(true);
+      if (!prepared.ok) return;
+      expect(prepared.compositionUid).toBe(compositionUidFor("public.nursing_notes:n-uid", systemId));
+      expect(prepared.flat["clinical_notes/_uid"]).toBe(prepared.compositionUid);
+    });
+  });
+
   it("refuses a mapping result the template does not allow, naming the FLAT path", () => {
     const broken = defineCustomMapping<NursingNote>({
       templateId: mapping.templateId,

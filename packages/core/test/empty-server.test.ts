@@ -54,6 +54,7 @@ class MemoryStore implements QueueStore {
   readonly attempts: AttemptRecord[] = [];
   readonly completed: CompletedDelivery[] = [];
   readonly remembered = new Map<string, string>();
+  readonly rescheduled: { errorClass: string }[] = [];
   dead: { errorClass: string; reason: string } | undefined;
   paused: { errorClass: string } | undefined;
   async recordAttempt(_job: QueueJob, attempt: AttemptRecord) {
@@ -63,7 +64,8 @@ class MemoryStore implements QueueStore {
     this.completed.push(delivery);
     return true;
   }
-  async reschedule() {
+  async reschedule(_job: QueueJob, retry: { errorClass: string }) {
+    this.rescheduled.push(retry);
     return true;
   }
   async bury(_job: QueueJob, failure: { errorClass: string; reason: string }) {
@@ -143,13 +145,22 @@ describe("the engine on an EHRbase with no EHR yet", () => {
         });
       }
     })();
-    const outcome = await processJob(jobFor(baseNote()), {
+    // the job has already used its whole budget (10 attempts by default): an 11th counted attempt would
+    // bury it, so only an attempt that is not spent leaves it alive
+    const exhausted = { ...jobFor(baseNote()), attempts: 10 };
+    const outcome = await processJob(exhausted, {
       store,
       gateway: unreachable,
       mapping: createSoapMapping(),
     });
     expect(outcome.type).toBe("paused");
+    expect(store.paused).toMatchObject({ errorClass: "network-before-send" });
+    expect(store.rescheduled).toEqual([]);
     expect(store.dead).toBeUndefined();
+    expect(store.completed).toEqual([]);
+    expect(store.attempts).toEqual([
+      expect.objectContaining({ outcome: "transient", errorClass: "network-before-send" }),
+    ]);
   });
 });
 

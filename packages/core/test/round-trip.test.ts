@@ -40,6 +40,9 @@ describe("SOAP note round trip through EHRbase", () => {
     expect(prepared.ok).toBe(true);
     if (!prepared.ok) return;
     expect(prepared.compositionUid).toBe(`${compositionUuidFor(note.noteId)}::${systemId}::1`);
+    // the derivation itself is pinned: a fixed note id has a fixed uid on this server (literal uuid)
+    const pinned = prepareSoapComposition({ ...note, noteId: "note-123" }, { systemId });
+    expect(pinned.ok && pinned.compositionUid).toBe(`b9711b79-1065-56aa-bc84-3a5ee5a52763::${systemId}::1`);
 
     const created = await ehrbase.postFlat(ehrId, SOAP_TEMPLATE_ID, prepared.flat);
     expect(created.status).toBe(204);

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   EhrbaseClient,
   EhrbaseNetworkError,
@@ -44,6 +44,19 @@ afterEach(async () => {
   await new Promise((resolve) => current.close(resolve));
 });
 
+/** Lets pending I/O callbacks and promise jobs run (setImmediate is never faked here). */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Settles repeatedly until the condition holds: waits for an event, never for a span of time. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let turn = 0; !condition(); turn++) {
+    if (turn > 100_000) throw new Error("the awaited event never happened");
+    await settle();
+  }
+}
+
 const EHR_BODY = JSON.stringify({
   system_id: { value: "test.node" },
   ehr_id: { value: "7d44b88c-4199-4bad-97dc-d78268e01398" },
@@ -75,15 +88,43 @@ describe("retries of safe calls", () => {
   });
 
   it("waits as long as Retry-After asks before retrying a GET", async () => {
-    const arrivals: number[] = [];
     const url = await serve((_req, res, hit) => {
-      arrivals.push(performance.now());
       if (hit === 1) res.writeHead(503, { "retry-after": "1" }).end();
       else res.writeHead(200, { "content-type": "application/json" }).end(EHR_BODY);
     });
-    await fastClient(url, { retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 5_000 } }).ehrs.get("x");
-    // The backoff alone would be 10 ms; the gap proves the server's one second was honoured.
-    expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(950);
+    // A fetch that reads the whole answer before handing it over, so that once it has returned only
+    // the client's own code runs until it schedules the retry. `started` counts requests begun.
+    let started = 0;
+    let answered = 0;
+    const buffered: typeof fetch = async (input, init) => {
+      started++;
+      const response = await fetch(input, init);
+      const body = await response.text();
+      answered++;
+      return new Response(body, { status: response.status, headers: response.headers });
+    };
+    // The client's clock is faked (setTimeout), so the wait is measured in the client's own time.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const result = fastClient(url, {
+        fetch: buffered,
+        timeoutMs: 60_000,
+        retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 5_000 },
+      }).ehrs.get("x");
+      await until(() => answered === 1);
+      // The backoff alone would be 10 ms: at 999 ms the retry must not have started yet.
+      await vi.advanceTimersByTimeAsync(999);
+      await settle();
+      expect(started).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      await until(() => started === 2);
+      vi.useRealTimers();
+      const ehr = await result;
+      expect(ehr?.system_id.value).toBe("test.node");
+      expect(hits.length).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("caps a huge Retry-After at maxDelayMs instead of stalling", async () => {

@@ -76,15 +76,18 @@ export function databaseUrl(database?: string): string {
 /** Resolves when PostgreSQL accepts a connection; throws MissingServiceError otherwise. */
 export async function requirePostgres(url = databaseUrl()): Promise<string> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  let connected = false;
   try {
     await client.connect();
+    connected = true;
     await client.query("select 1");
   } catch (error) {
     const safe = new URL(url);
     safe.password = "";
     throw new MissingServiceError("PostgreSQL", safe.toString(), error);
   } finally {
-    await client.end().catch(() => {});
+    // only a connection that was made has anything to end
+    if (connected) await client.end();
   }
   return url;
 }

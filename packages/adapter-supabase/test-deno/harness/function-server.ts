@@ -45,8 +45,9 @@ export async function startFunctionServer(env: Record<string, string>): Promise<
   const stop = async () => {
     try {
       child.kill("SIGTERM");
-    } catch {
-      // already exited
+    } catch (error) {
+      // Deno throws a TypeError when the child has already exited; anything else is a real failure
+      if (!(error instanceof TypeError)) throw error;
     }
     await child.status;
     await pumping;
@@ -57,7 +58,9 @@ export async function startFunctionServer(env: Record<string, string>): Promise<
       const response = await fetch(url, { method: "GET" });
       await response.body?.cancel();
       break;
-    } catch {
+    } catch (error) {
+      // not listening yet: fetch fails with a TypeError (connection refused)
+      if (!(error instanceof TypeError)) throw error;
       const status = await Promise.race([child.status, new Promise((r) => setTimeout(r, 200, null))]);
       if (status !== null || Date.now() > deadline) {
         await stop();

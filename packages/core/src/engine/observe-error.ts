@@ -9,7 +9,10 @@ interface ErrorShape {
   serverMessage?: unknown;
 }
 
-const MISSING_TEMPLATE = /template(?:_id)?\s.*(?:does not exist|not found)/i;
+/** EHRbase's ways of saying the template is unknown (2.16 answers a FLAT create with 400 "Could not
+ * retrieve template for template Id: …"). */
+const MISSING_TEMPLATE =
+  /template(?:_id)?\s.*(?:does not exist|not found)|could not retrieve template for template id/i;
 
 /**
  * Turns whatever a gateway threw into an observation for classifyAttempt. Duck-typed so core does not
@@ -22,9 +25,12 @@ export function observationFromError(error: unknown, templateId: string): Attemp
   if (e.code === "timeout") return { kind: "timeout", requestSent };
   if (e.code === "network_error") return { kind: "network", requestSent };
   if (typeof e.status === "number") {
-    // EHRbase reports an unknown template as 422, or as 500 for FLAT: either way the destination, not
+    // EHRbase reports an unknown template as 400, 422, or 500 for FLAT: either way the destination, not
     // the note, is at fault.
-    if ((e.status === 422 || e.status === 500) && MISSING_TEMPLATE.test(String(e.serverMessage ?? ""))) {
+    if (
+      (e.status === 400 || e.status === 422 || e.status === 500) &&
+      MISSING_TEMPLATE.test(String(e.serverMessage ?? ""))
+    ) {
       return { kind: "missing-template", templateId };
     }
     return {

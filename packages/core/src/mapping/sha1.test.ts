@@ -33,8 +33,10 @@ describe("uuidV5", () => {
   });
 
   it("derives the documented ehr-sync namespace from the URL namespace", () => {
+    // pinned literal (Python: uuid.uuid5(uuid.NAMESPACE_URL, "ehr-sync/composition"))
+    expect(EHR_SYNC_UID_NAMESPACE).toBe("0ada7938-e4bb-53a7-985e-959ef75d41e4");
     expect(uuidV5("ehr-sync/composition", "6ba7b811-9dad-11d1-80b4-00c04fd430c8")).toBe(
-      EHR_SYNC_UID_NAMESPACE,
+      "0ada7938-e4bb-53a7-985e-959ef75d41e4",
     );
   });
 
@@ -54,9 +56,21 @@ describe("uuidV5", () => {
 });
 
 describe("compositionUidFor", () => {
+  // Never change these: every composition already stored was given its uid this way, and a changed
+  // derivation would store a retried note twice. Literals from Python's uuid.uuid5 with the namespace.
+  it.each([
+    ["note-123", "b9711b79-1065-56aa-bc84-3a5ee5a52763"],
+    ["note-124", "ee37447f-0abb-5120-8029-0de8544c637a"],
+    ["8f14e45f-ceea-467f-a0e6-1b2b5c6d7e8f", "4db4b85f-d7c2-5f92-ae8e-1017b8d992ec"],
+    ["note-ü-🤒", "01f4ea80-dfa6-5057-a2e5-6dd2fa58de23"],
+  ])("gives note %j the composition uuid %s, for ever", (noteId, uuid) => {
+    expect(compositionUuidFor(noteId)).toBe(uuid);
+    expect(compositionUidFor(noteId, "local.ehrbase.org")).toBe(`${uuid}::local.ehrbase.org::1`);
+  });
+
   it("is {uuidV5(noteId)}::{systemId}::1 and stable", () => {
     const uid = compositionUidFor("note-123", "local.ehrbase.org");
-    expect(uid).toBe(`${compositionUuidFor("note-123")}::local.ehrbase.org::1`);
+    expect(uid).toBe("b9711b79-1065-56aa-bc84-3a5ee5a52763::local.ehrbase.org::1");
     expect(compositionUidFor("note-123", "local.ehrbase.org")).toBe(uid);
     expect(compositionUuidFor("note-124")).not.toBe(compositionUuidFor("note-123"));
     expect(uid).toMatch(

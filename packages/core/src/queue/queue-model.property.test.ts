@@ -82,6 +82,8 @@ interface World {
   enqueued: number;
   now: number;
   noteVersions: Map<string, number>;
+  /** What each job carried when it was enqueued, kept apart from `jobs` so a lost job shows. */
+  created: Map<string, Pick<Job, "patientKey" | "noteKey" | "noteVersion" | "sequence">>;
 }
 
 function pickOf<T>(items: readonly T[], pick: number): T | undefined {
@@ -127,6 +129,12 @@ function enqueue(w: World, patient: number, note: number): void {
   });
   const sameNote = [...w.jobs.values()].filter((j) => j.noteKey === noteKey);
   w.jobs.set(job.id, job);
+  w.created.set(job.id, {
+    patientKey: job.patientKey,
+    noteKey,
+    noteVersion: version,
+    sequence: job.sequence,
+  });
   const decision = onEnqueue(sameNote, job, w.policy);
   if (decision.type === "supersede") {
     for (const id of decision.jobIds) {
@@ -203,6 +211,25 @@ function step(w: World, op: Op): void {
   }
 }
 
+/**
+ * No job disappears: every job ever enqueued is still in the queue in a known state and still carries
+ * the note version it was enqueued for (a transition that rewrote it would lose that version).
+ */
+function assertNoJobLost(w: World): void {
+  expect(w.created.size).toBe(w.enqueued);
+  for (const [id, carried] of w.created) {
+    const job = w.jobs.get(id);
+    expect(job, `job ${id}`).toBeDefined();
+    expect(JOB_STATES).toContain(job?.state);
+    expect({
+      patientKey: job?.patientKey,
+      noteKey: job?.noteKey,
+      noteVersion: job?.noteVersion,
+      sequence: job?.sequence,
+    }).toEqual(carried);
+  }
+}
+
 /** After the chaos, a healthy destination drains everything: ordering never blocks forever. */
 function drain(w: World): void {
   for (let i = 0; i < 10_000; i++) {
@@ -232,15 +259,14 @@ describe.each(ORDERING_POLICIES)("queue model under %s ordering", (policy) => {
           enqueued: 0,
           now: 1_700_000_000_000,
           noteVersions: new Map(),
+          created: new Map(),
         };
         for (const op of ops) {
           step(w, op);
-          // No job disappears, and each is in exactly one known state.
-          expect(w.jobs.size).toBe(w.enqueued);
-          for (const j of w.jobs.values()) expect(JOB_STATES).toContain(j.state);
+          assertNoJobLost(w);
         }
         drain(w);
-        expect(w.jobs.size).toBe(w.enqueued);
+        assertNoJobLost(w);
         for (const j of w.jobs.values()) {
           expect(j.state === "succeeded" || j.state === "dead").toBe(true);
           if (j.supersededBy !== undefined) expect(w.jobs.get(j.supersededBy)?.noteKey).toBe(j.noteKey);

@@ -84,6 +84,42 @@ describe("validateSoapNote", () => {
     if (!result.ok) for (const error of result.errors) expect(error.message).not.toContain("Jane");
   });
 
+  describe("boundaries", () => {
+    const at = (encounterStart: string, signedAt: string) => ({
+      ...valid,
+      encounter: { ...valid.encounter, start: encounterStart, end: undefined },
+      signedAt,
+    });
+    const snomed = (code: string) => ({ ...valid, diagnoses: [{ system: "SNOMED-CT", code, display: "x" }] });
+
+    it.each([
+      ["a date on 1900-01-01", at("1900-01-01T00:00:00Z", "2026-03-02T10:00:00Z"), []],
+      ["a date before 1900", at("1899-12-31T23:59:59Z", "2026-03-02T10:00:00Z"), ["encounter.start"]],
+      ["signed at the encounter's start", at("2026-03-02T10:00:00Z", "2026-03-02T10:00:00Z"), []],
+      [
+        "signed before the encounter's start",
+        at("2026-03-02T10:00:00Z", "2026-03-02T09:59:59Z"),
+        ["signedAt"],
+      ],
+      // now is 2026-11-28T00:00:00Z; 24 h of clock skew are allowed, not a second more
+      ["signed 24 h ahead", at("2026-03-02T10:00:00Z", "2026-11-29T00:00:00Z"), []],
+      ["signed 24 h and 1 s ahead", at("2026-03-02T10:00:00Z", "2026-11-29T00:00:01Z"), ["signedAt"]],
+      // valid Verhoeff check digits (computed independently), so only the length decides
+      ["a 5-digit SNOMED id", snomed("12340"), ["diagnoses[0].code"]],
+      ["a 6-digit SNOMED id", snomed("123451"), []],
+      ["an 18-digit SNOMED id", snomed("123456789012345679"), []],
+      ["a 19-digit SNOMED id", snomed("1234567890123456781"), ["diagnoses[0].code"]],
+    ])("%s", (_name, input, fields) => {
+      expect(fieldsOf(input)).toEqual(fields);
+    });
+
+    it("takes another future tolerance when given one", () => {
+      const input = at("2026-03-02T10:00:00Z", "2026-11-28T01:00:01Z");
+      expect(validateSoapNote(input, { now, futureToleranceMs: 3_600_000 }).ok).toBe(false);
+      expect(validateSoapNote(input, { now, futureToleranceMs: 3_601_000 }).ok).toBe(true);
+    });
+  });
+
   it("checks SNOMED CT check digits (Verhoeff)", () => {
     expect(hasValidVerhoeffCheckDigit("38341003")).toBe(true);
     expect(hasValidVerhoeffCheckDigit("38341004")).toBe(false);
