@@ -179,17 +179,22 @@ BEGIN
     INTO v_written USING p_status, p_jobs, p_table;
     PERFORM pg_catalog.set_config('ehr_sync.writing_back', 'off', true);
     -- Rows that exist at the job's version but were skipped: another session holds them locked.
-    EXECUTE format(
-      'SELECT coalesce(array_agg(j.id), ''{}'') FROM unnest($1) AS j '
-      ' WHERE j.source_table = $2 AND NOT j.id = ANY ($3) '
-      '   AND EXISTS (SELECT 1 FROM %1$s AS t WHERE t.id = j.note_id::%2$s AND %3$s)',
-      p_table, coalesce(v_id_type, 'text'), v_version_match)
-    INTO v_locked USING p_jobs, p_table, v_written;
-    IF cardinality(v_locked) > 0 THEN
-      PERFORM ehr_sync.defer_write_back(v_locked, 'note row locked by another session', 10);
+    -- (Only looked for when some job of this table was not written: most batches write every row.)
+    IF cardinality(v_written) < (SELECT count(*) FROM unnest(p_jobs) AS j WHERE j.source_table = p_table) THEN
+      EXECUTE format(
+        'SELECT coalesce(array_agg(j.id), ''{}'') FROM unnest($1) AS j '
+        ' WHERE j.source_table = $2 AND NOT j.id = ANY ($3) '
+        '   AND EXISTS (SELECT 1 FROM %1$s AS t WHERE t.id = j.note_id::%2$s AND %3$s)',
+        p_table, coalesce(v_id_type, 'text'), v_version_match)
+      INTO v_locked USING p_jobs, p_table, v_written;
+      IF cardinality(v_locked) > 0 THEN
+        PERFORM ehr_sync.defer_write_back(v_locked, 'note row locked by another session', 10);
+      END IF;
     END IF;
-    UPDATE ehr_sync.queue SET writeback_pending = false, writeback_error = NULL, writeback_next_at = NULL
-     WHERE id = ANY (v_written) AND writeback_pending;
+    IF EXISTS (SELECT 1 FROM unnest(p_jobs) AS j WHERE j.writeback_pending) THEN
+      UPDATE ehr_sync.queue SET writeback_pending = false, writeback_error = NULL, writeback_next_at = NULL
+       WHERE id = ANY (v_written) AND writeback_pending;
+    END IF;
   EXCEPTION WHEN OTHERS THEN
     IF cardinality(p_jobs) > 1 THEN
       FOREACH v_job IN ARRAY p_jobs LOOP
@@ -322,21 +327,26 @@ LANGUAGE plpgsql SET search_path = '' AS $$
 DECLARE
   v_write_back_columns constant text[] :=
     ARRAY['ehr_sync_status', 'ehr_sync_error', 'retry_count', 'ehr_composition_uid', 'ehr_synced_at'];
-  v_new jsonb := pg_catalog.to_jsonb(NEW);
-  v_old jsonb := CASE WHEN TG_OP = 'UPDATE' THEN pg_catalog.to_jsonb(OLD) END;
+  v_new jsonb;
+  v_old jsonb;
   v_mutable text[] := coalesce(nullif(TG_ARGV[3], '')::text[], '{}');
-  v_version integer := coalesce((v_new ->> 'version')::integer, 1);
-  v_old_version integer := coalesce((v_old ->> 'version')::integer, 1);
+  v_version integer;
+  v_old_version integer;
   v_column text;
   v_changed text[];
 BEGIN
-  -- ehr-sync's own write-back (see ehr_sync.is_writing_back) changes only its own columns.
+  -- ehr-sync's own write-back (see ehr_sync.is_writing_back) changes only its own columns. Checked
+  -- before any other work: it is the hot path (every delivered note's status write).
   IF coalesce(pg_catalog.current_setting('ehr_sync.writing_back', true), '') = 'on'
      AND pg_catalog.pg_has_role(current_user, (
            SELECT p.proowner FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
             WHERE n.nspname = 'ehr_sync' AND p.proname = 'write_back_many' LIMIT 1), 'MEMBER') THEN
     RETURN NEW;
   END IF;
+  v_new := pg_catalog.to_jsonb(NEW);
+  v_old := CASE WHEN TG_OP = 'UPDATE' THEN pg_catalog.to_jsonb(OLD) END;
+  v_version := coalesce((v_new ->> 'version')::integer, 1);
+  v_old_version := coalesce((v_old ->> 'version')::integer, 1);
   FOREACH v_column IN ARRAY v_write_back_columns LOOP
     IF (TG_OP = 'UPDATE' AND (v_new -> v_column) IS DISTINCT FROM (v_old -> v_column))
        OR (TG_OP = 'INSERT' AND coalesce(v_new -> v_column, 'null') NOT IN ('null', '0')) THEN
@@ -378,12 +388,15 @@ $$;
 CREATE OR REPLACE FUNCTION ehr_sync.enqueue_written_note() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 DECLARE
-  v_new jsonb := to_jsonb(NEW);
-  v_old jsonb := CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) END;
-  v_version integer := coalesce((v_new ->> 'version')::integer, 1);
+  v_new jsonb;
+  v_old jsonb;
+  v_version integer;
   v_mutable text[] := coalesce(nullif(TG_ARGV[3], '')::text[], '{}');
   v_job ehr_sync.queue;
 BEGIN
+  v_new := to_jsonb(NEW);
+  v_old := CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) END;
+  v_version := coalesce((v_new ->> 'version')::integer, 1);
   IF v_new ->> 'status' IS DISTINCT FROM 'signed' THEN
     RETURN NULL;
   END IF;
@@ -447,8 +460,14 @@ BEGIN
   EXECUTE format('DROP TRIGGER IF EXISTS ehr_sync_enqueue ON %s', p_table);
   EXECUTE format('CREATE TRIGGER ehr_sync_guard BEFORE INSERT OR UPDATE ON %s FOR EACH ROW '
                  'EXECUTE FUNCTION ehr_sync.guard_note_row(%s)', p_table, v_args);
-  EXECUTE format('CREATE TRIGGER ehr_sync_enqueue AFTER INSERT OR UPDATE ON %s FOR EACH ROW '
-                 'EXECUTE FUNCTION ehr_sync.enqueue_written_note(%s)', p_table, v_args);
+  -- Only a write of status or version can queue a note, so only those fire it: ehr-sync's own
+  -- status write-back (every delivered note) does not.
+  EXECUTE format('CREATE TRIGGER ehr_sync_enqueue AFTER INSERT OR UPDATE OF %s ON %s FOR EACH ROW '
+                 'EXECUTE FUNCTION ehr_sync.enqueue_written_note(%s)',
+                 CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                                    WHERE a.attrelid = p_table AND a.attname = 'version' AND NOT a.attisdropped)
+                      THEN 'status, version' ELSE 'status' END,
+                 p_table, v_args);
 END;
 $$;
 
@@ -554,6 +573,22 @@ $$;
 CREATE INDEX IF NOT EXISTS queue_suspects_idx ON ehr_sync.queue (next_attempt_at, id)
   WHERE leases_lost > 0 AND state IN ('pending', 'retry_scheduled');
 
+-- The ordering policy's rule for one runnable job (inlined into claim_batch's look-ups).
+CREATE OR REPLACE FUNCTION ehr_sync.may_claim(q ehr_sync.queue, p_ordering text) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+  SELECT
+    -- strict: wait for the patient's older unfinished jobs (dead ones never block).
+    (p_ordering <> 'strict' OR NOT EXISTS (
+       SELECT 1 FROM ehr_sync.queue o
+        WHERE o.patient_key = q.patient_key AND o.id < q.id
+          AND o.state IN ('pending', 'leased', 'retry_scheduled')))
+    -- supersede and strict: versions of one note go in order (a first version has none before it).
+    AND (p_ordering = 'independent' OR q.note_version = 1 OR NOT EXISTS (
+       SELECT 1 FROM ehr_sync.queue o
+        WHERE o.note_id = q.note_id AND o.source_table IS NOT DISTINCT FROM q.source_table
+          AND o.note_version < q.note_version AND o.state IN ('pending', 'leased', 'retry_scheduled')))
+$$;
+
 CREATE OR REPLACE FUNCTION ehr_sync.claim_batch(p_worker text, p_limit integer, p_lease_seconds integer)
 RETURNS SETOF ehr_sync.queue LANGUAGE plpgsql SET search_path = '' AS $$
 DECLARE
@@ -561,7 +596,6 @@ DECLARE
   v_paused_until timestamptz;
   v_pauses integer;
   v_ids bigint[];
-  v_suspects integer;
 BEGIN
   IF EXISTS (SELECT 1 FROM ehr_sync.queue WHERE state = 'leased' AND lease_expires_at < now()) THEN
     PERFORM ehr_sync.rescue_expired_leases();
@@ -578,29 +612,27 @@ BEGIN
   IF v_pauses > 0 THEN
     p_limit := least(p_limit, 1);
   END IF;
-  FOR v_suspects IN 0..1 LOOP
-    -- First a job whose worker was lost (alone), else a batch of the others.
+  -- First a job whose worker was lost (claimed alone; the partial index keeps this look cheap),
+  -- else a batch of the others. The two look-ups differ only in their leases_lost predicate, kept
+  -- literal so that each uses its own index.
+  SELECT array_agg(c.id) INTO v_ids FROM (
+    SELECT q.id
+      FROM ehr_sync.queue q
+     WHERE q.leases_lost > 0 AND q.state IN ('pending', 'retry_scheduled') AND q.next_attempt_at <= now()
+       AND ehr_sync.may_claim(q, v_ordering)
+     ORDER BY q.next_attempt_at, q.id
+     LIMIT 1
+     FOR UPDATE SKIP LOCKED) c;
+  IF v_ids IS NULL THEN
     SELECT array_agg(c.id) INTO v_ids FROM (
       SELECT q.id
         FROM ehr_sync.queue q
-       WHERE q.state IN ('pending', 'retry_scheduled')
-         AND q.next_attempt_at <= now()
-         AND (q.leases_lost > 0) = (v_suspects = 0)
-         -- strict: wait for the patient's older unfinished jobs (dead ones never block).
-         AND (v_ordering <> 'strict' OR NOT EXISTS (
-               SELECT 1 FROM ehr_sync.queue o
-                WHERE o.patient_key = q.patient_key AND o.id < q.id
-                  AND o.state IN ('pending', 'leased', 'retry_scheduled')))
-         -- supersede and strict: versions of one note go in order (a first version has none before it).
-         AND (v_ordering = 'independent' OR q.note_version = 1 OR NOT EXISTS (
-               SELECT 1 FROM ehr_sync.queue o
-                WHERE o.note_id = q.note_id AND o.source_table IS NOT DISTINCT FROM q.source_table
-                  AND o.note_version < q.note_version AND o.state IN ('pending', 'leased', 'retry_scheduled')))
+       WHERE q.leases_lost = 0 AND q.state IN ('pending', 'retry_scheduled') AND q.next_attempt_at <= now()
+         AND ehr_sync.may_claim(q, v_ordering)
        ORDER BY q.next_attempt_at, q.id
-       LIMIT CASE WHEN v_suspects = 0 THEN 1 ELSE p_limit END
+       LIMIT p_limit
        FOR UPDATE SKIP LOCKED) c;
-    EXIT WHEN v_ids IS NOT NULL;
-  END LOOP;
+  END IF;
   IF v_ids IS NULL THEN
     RETURN;
   END IF;
