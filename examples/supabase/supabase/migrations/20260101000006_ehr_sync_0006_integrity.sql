@@ -120,17 +120,6 @@ END;
 $$;
 
 -- ------------------------------------------------------------------------------------ write-back
--- Is this write ehr-sync's own write-back? It runs as the owner of ehr-sync's functions (SECURITY
--- DEFINER) and says so for the statement; an app role can set the flag but is not the owner, so it
--- cannot forge a sync status, and an app that connects as the owner does not set the flag.
-CREATE OR REPLACE FUNCTION ehr_sync.is_writing_back() RETURNS boolean
-LANGUAGE sql STABLE SET search_path = '' AS $$
-  SELECT coalesce(pg_catalog.current_setting('ehr_sync.writing_back', true), '') = 'on'
-     AND pg_catalog.pg_has_role(current_user, p.proowner, 'MEMBER')
-    FROM pg_catalog.pg_proc p
-   WHERE p.oid = 'ehr_sync.write_back_many(regclass, ehr_sync.queue[], text)'::pg_catalog.regprocedure
-$$;
-
 -- The write-back could not be done now: try again later (locks soon, refusals slowly).
 CREATE OR REPLACE FUNCTION ehr_sync.defer_write_back(p_ids bigint[], p_reason text, p_max_seconds integer)
 RETURNS void LANGUAGE sql SET search_path = '' AS $$
@@ -143,9 +132,10 @@ $$;
 
 -- Mirrors the state of many jobs of one app table onto their note rows, for the version each job
 -- carries. SECURITY DEFINER: a worker role needs no rights on the app's tables, and the note guard
--- recognises ehr-sync's own write. Never waits and never fails the caller: rows another session holds
--- locked are skipped and retried later; a row the app refuses (a CHECK, a trigger) is retried on its
--- own so its neighbours are written, and its PHI-free reason is kept on the job.
+-- recognises ehr-sync's own write (owner + the ehr_sync.writing_back flag set below). Never waits and
+-- never fails the caller: rows another session holds locked are skipped and retried later; a row the
+-- app refuses (a CHECK, a trigger) is retried on its own so its neighbours are written, and its
+-- PHI-free reason is kept on the job.
 CREATE OR REPLACE FUNCTION ehr_sync.write_back_many(p_table regclass, p_jobs ehr_sync.queue[], p_status text)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 DECLARE
@@ -335,8 +325,10 @@ DECLARE
   v_column text;
   v_changed text[];
 BEGIN
-  -- ehr-sync's own write-back (see ehr_sync.is_writing_back) changes only its own columns. Checked
-  -- before any other work: it is the hot path (every delivered note's status write).
+  -- ehr-sync's own write-back changes only its own columns. It runs as the owner of ehr-sync's
+  -- functions (write_back_many is SECURITY DEFINER) and flags the statement; an app role can set the
+  -- flag but is not the owner, and an app connecting as the owner does not set it. Checked before any
+  -- other work: it is the hot path (every delivered note's status write).
   IF coalesce(pg_catalog.current_setting('ehr_sync.writing_back', true), '') = 'on'
      AND pg_catalog.pg_has_role(current_user, (
            SELECT p.proowner FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
