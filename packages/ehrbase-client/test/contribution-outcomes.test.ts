@@ -77,7 +77,11 @@ async function forward(req: IncomingMessage, body: Buffer, target: string): Prom
   const headers = Object.fromEntries(
     Object.entries(req.headers).filter(([name]) => !["host", "connection", "content-length"].includes(name)),
   ) as Record<string, string>;
-  const response = await fetch(`${target}${req.url}`, { method: req.method, headers, body: new Uint8Array(body) });
+  const response = await fetch(`${target}${req.url}`, {
+    method: req.method,
+    headers,
+    body: new Uint8Array(body),
+  });
   await response.arrayBuffer();
 }
 
