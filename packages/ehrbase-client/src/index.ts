@@ -25,7 +25,10 @@ export {
 } from "./contribution-builder.js";
 export {
   type ContributionErrorClass,
+  type ContributionNotCommitted,
   type ContributionOutcome,
+  type ContributionRefusal,
+  type ContributionUnknown,
   classifyContributionError,
 } from "./contribution-errors.js";
 export {
