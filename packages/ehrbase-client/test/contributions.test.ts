@@ -191,6 +191,18 @@ describe.runIf(fixturesPresent())("contributions against EHRbase", () => {
     expect(found.rows).toEqual([]);
   });
 
+  it("answers 409 for an EHR that does not allow modification: not committed, nothing stored", async () => {
+    const readOnly = await client.ehrs.create({ subject: newSubject(), modifiable: false });
+    const versions = [creation(newUid())];
+    const error = await failure(client.contributions.commit(readOnly.ehr_id.value, versions, AUDIT));
+    expect(isEhrbaseError(error) && error.status).toBe(409);
+    expect(classifyContributionError(error, versions)).toEqual({
+      outcome: "not_committed",
+      reason: "ehr_not_modifiable",
+    });
+    expect((await stored(readOnly.ehr_id.value)).size).toBe(0);
+  });
+
   it("refuses FLAT before sending, naming the field", async () => {
     const { ehrId } = await client.ehrs.createForSubject(newSubject());
     const flat = (await vitalSignsFlat()) as unknown as Composition;
