@@ -1,6 +1,7 @@
 import { AqlApi } from "./aql.js";
 import { CompositionsApi } from "./compositions.js";
 import type { EhrbaseClientOptions } from "./config.js";
+import { ContributionsApi } from "./contributions.js";
 import { EhrApi } from "./ehr.js";
 import { EhrbaseNotFoundError } from "./errors.js";
 import { HttpTransport } from "./http.js";
@@ -24,6 +25,7 @@ export class EhrbaseClient {
   readonly ehrs: EhrApi;
   readonly templates: TemplatesApi;
   readonly compositions: CompositionsApi;
+  readonly contributions: ContributionsApi;
   readonly aql: AqlApi;
   private readonly http: HttpTransport;
   private knownSystemId: string | undefined;
@@ -34,6 +36,7 @@ export class EhrbaseClient {
     this.ehrs = new EhrApi(this.http, (id) => this.learnSystemId(id));
     this.templates = new TemplatesApi(this.http);
     this.compositions = new CompositionsApi(this.http);
+    this.contributions = new ContributionsApi(this.http, () => this.systemId());
     this.aql = new AqlApi(this.http);
     Object.defineProperty(this, CLIENT_BRAND, { value: true });
   }

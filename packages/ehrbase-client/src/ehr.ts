@@ -108,6 +108,23 @@ export class EhrApi {
   }
 
   /**
+   * The subject's EHR in one round trip for a new subject: POST first, and only when EHRbase answers
+   * 409 (the subject has an EHR; its unique index on the subject decides races) look it up. `ensure()`
+   * is the other order, cheaper when most subjects already have an EHR.
+   */
+  async createForSubject(subject: Subject): Promise<{ ehrId: string; created: boolean }> {
+    try {
+      const ehr = await this.create({ subject });
+      return { ehrId: ehr.ehr_id.value, created: true };
+    } catch (error) {
+      if (!(isEhrbaseError(error) && error.code === "conflict")) throw error;
+      const existing = await this.getBySubject(subject);
+      if (!existing) throw error;
+      return { ehrId: existing.ehr_id.value, created: false };
+    }
+  }
+
+  /**
    * The subject's EHR, created when missing. Two callers racing both end with the same EHR: EHRbase's
    * unique index on the subject makes the loser's POST a 409, after which it reads the winner's EHR.
    */

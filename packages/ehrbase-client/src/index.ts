@@ -12,6 +12,31 @@ export {
   type WriteResult,
 } from "./compositions.js";
 export { type EhrbaseClientOptions, type ResolvedUrls, type RetryOptions, resolveUrls } from "./config.js";
+export {
+  type BuiltContribution,
+  buildContribution,
+  type ContributionAudit,
+  type ContributionBody,
+  type ContributionVersion,
+  type CreationVersion,
+  type LifecycleState,
+  type ModificationVersion,
+  type OriginalVersionBody,
+} from "./contribution-builder.js";
+export {
+  type ContributionErrorClass,
+  type ContributionNotCommitted,
+  type ContributionOutcome,
+  type ContributionRefusal,
+  type ContributionUnknown,
+  classifyContributionError,
+} from "./contribution-errors.js";
+export {
+  type CommitAudit,
+  type CommitOptions,
+  type CommitResult,
+  ContributionsApi,
+} from "./contributions.js";
 export { type CreateEhrOptions, EhrApi, type Subject, validateSubject } from "./ehr.js";
 export * from "./errors.js";
 export { parseRetryAfterMs } from "./http.js";

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  type Composition,
   EhrbaseClient,
   EhrbaseConflictError,
   EhrbaseInputError,
@@ -100,5 +101,42 @@ Deno.test({
 
     await client.compositions.delete(first.ehrId, uid);
     assert.deepEqual(await client.compositions.get(first.ehrId, created.versionUid.uuid), { deleted: true });
+  },
+});
+
+Deno.test({
+  name: "createForSubject and a contribution of canonical compositions under Deno",
+  ignore: !fixturesHere,
+  fn: async () => {
+    const client = new EhrbaseClient({ baseUrl, auth, userAgent: "ehr-sync-deno-test" });
+    await requireEhrbase(client);
+    await client.templates.ensure(await Deno.readTextFile(`${fixtures}/templates/${TEMPLATE}.opt`));
+    const flat = JSON.parse(await Deno.readTextFile(`${fixtures}/flat/${TEMPLATE}__.json`));
+
+    const subject = { id: `deno-${crypto.randomUUID()}`, namespace: "ehr-sync-client-tests" };
+    const { ehrId, created } = await client.ehrs.createForSubject(subject);
+    assert.equal(created, true);
+    assert.deepEqual(await client.ehrs.createForSubject(subject), { ehrId, created: false });
+
+    const seed = await client.compositions.create(ehrId, flat, { format: "FLAT", templateId: TEMPLATE });
+    const read = await client.compositions.get<Composition>(ehrId, seed.versionUid.value);
+    assert.ok(read && !read.deleted);
+    const { uid: _stored, ...canonical } = read.composition;
+    const systemId = await client.systemId();
+    const uids = [1, 2].map(() => formatVersionUid(crypto.randomUUID(), systemId, 1));
+    const committed = await client.contributions.commit(
+      ehrId,
+      uids.map((uid) => ({ composition: { ...canonical, uid: { _type: "OBJECT_VERSION_ID", value: uid } } })),
+      { committer: "ehr-sync-deno-test" },
+    );
+    assert.deepEqual(
+      committed.versionUids.map((v) => v.value),
+      uids,
+    );
+    const result = await client.aql.query<[string]>(
+      "SELECT c/uid/value FROM EHR e CONTAINS COMPOSITION c WHERE e/ehr_id/value = $ehr",
+      { parameters: { ehr: ehrId } },
+    );
+    assert.deepEqual(result.rows.map(([uid]) => uid).sort(), [...uids, seed.versionUid.value].sort());
   },
 });
