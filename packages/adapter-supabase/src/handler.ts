@@ -96,7 +96,7 @@ export function createEhrSyncHandler(options: EhrSyncHandlerOptions): EhrSyncHan
       resolved.log(JSON.stringify({ event: "ehr_sync.run_not_started", code: errorCode(error) }));
       return json(503, { error: "queue_unavailable", code: errorCode(error) });
     }
-    keepAlive(runInvocation(resolved, database(), arrivedAt, call.trigger, runId));
+    keepAlive(runInvocation(resolved, database(), arrivedAt, call, runId));
     return json(202, { accepted: true, trigger: call.trigger, runId });
   };
   return Object.assign(handler, {
@@ -113,7 +113,7 @@ async function runInvocation(
   options: ResolvedOptions,
   sql: Sql,
   arrivedAt: number,
-  trigger: InvocationTrigger,
+  { trigger, firstJobId }: Call,
   runId: number,
 ): Promise<void> {
   const budget = new InvocationBudget(options.budget, systemClock, arrivedAt);
@@ -128,6 +128,7 @@ async function runInvocation(
       minLeaseSeconds: 1,
       settleMs: trigger === "doorbell" ? options.doorbellSettleMs : 0,
       settlePollMs: 250,
+      preferFromId: firstJobId ?? undefined,
       cpuMs: systemClock.cpuMs,
     });
     outcome = builder.build({
@@ -159,10 +160,12 @@ interface Call {
   trigger: InvocationTrigger;
   /** ehr_sync_supabase.calls id sent by the doorbell / cron job, tying the run to pg_net's request. */
   callId: number | null;
+  /** The smallest queue id the doorbell rang for (ehr_sync.claim_batch claims from it first). */
+  firstJobId: string | null;
 }
 
 function parseCall(text: string): Call | Error {
-  if (text.trim() === "") return { trigger: "manual", callId: null };
+  if (text.trim() === "") return { trigger: "manual", callId: null, firstJobId: null };
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -171,12 +174,22 @@ function parseCall(text: string): Call | Error {
   }
   if (!body || typeof body !== "object" || Array.isArray(body))
     return new Error("body must be a JSON object");
-  const { trigger = "manual", callId = null } = body as { trigger?: unknown; callId?: unknown };
+  const {
+    trigger = "manual",
+    callId = null,
+    firstJobId = null,
+  } = body as { trigger?: unknown; callId?: unknown; firstJobId?: unknown };
   if (trigger !== "cron" && trigger !== "doorbell" && trigger !== "manual")
     return new Error('trigger must be "cron", "doorbell" or "manual"');
   if (callId !== null && !(Number.isSafeInteger(callId) && (callId as number) > 0))
     return new Error("callId must be a positive integer");
-  return { trigger, callId: callId as number | null };
+  if (firstJobId !== null && !(Number.isSafeInteger(firstJobId) && (firstJobId as number) > 0))
+    return new Error("firstJobId must be a positive integer (a queue job id)");
+  return {
+    trigger,
+    callId: callId as number | null,
+    firstJobId: firstJobId === null ? null : String(firstJobId),
+  };
 }
 
 /** On Supabase, EdgeRuntime.waitUntil keeps the instance alive for background work. */
