@@ -32,6 +32,8 @@ export interface DrainSettings {
   settlePollMs: number;
   /** The smallest queue id the doorbell rang for: claimed ahead of any backlog until work is found. */
   preferFromId?: string;
+  /** Told what the first claim found, as soon as it is known (the run's record shows it while running). */
+  onFirstClaim?: (claimed: number, rungFor: boolean | null) => Promise<void>;
   cpuMs: () => number | undefined;
 }
 
@@ -65,6 +67,7 @@ export async function drainQueue<Job>(
         const from = BigInt(preferFromId);
         summary.firstClaimRungFor = jobs.some((job) => BigInt(ports.idOf(job)) >= from);
       }
+      await settings.onFirstClaim?.(jobs.length, summary.firstClaimRungFor);
     }
     if (jobs.length === 0) {
       if (!claimedAnything && budget.elapsedMs() + settings.settlePollMs < settings.settleMs) {

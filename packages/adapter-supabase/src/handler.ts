@@ -18,7 +18,14 @@
  */
 import { createAuthenticator } from "./auth.js";
 import { InvocationBudget, systemClock } from "./budget.js";
-import { beginRun, connectDatabase, finishRun, readVaultSecret, type Sql } from "./database.js";
+import {
+  beginRun,
+  connectDatabase,
+  finishRun,
+  readVaultSecret,
+  recordFirstClaim,
+  type Sql,
+} from "./database.js";
 import { deadlineAfter } from "./deadline.js";
 import { drainQueue } from "./drain.js";
 import { type EhrSyncHandlerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
@@ -129,6 +136,11 @@ async function runInvocation(
       settleMs: trigger === "doorbell" ? options.doorbellSettleMs : 0,
       settlePollMs: 250,
       preferFromId: firstJobId ?? undefined,
+      // Only a record: a failure to write it never stops the run (finish_run writes it again).
+      onFirstClaim: (claimed, rungFor) =>
+        recordFirstClaim(sql, runId, claimed, rungFor).catch((error: unknown) => {
+          options.log(JSON.stringify({ event: "ehr_sync.run_not_recorded", runId, code: errorCode(error) }));
+        }),
       cpuMs: systemClock.cpuMs,
     });
     outcome = builder.build({

@@ -58,6 +58,18 @@ AS $$
   INSERT INTO ehr_sync_supabase.run_log (trigger, call_id) VALUES (p_trigger, p_call_id) RETURNING id;
 $$;
 
+-- Called by the function right after its first claim, so a run that drains for minutes already shows
+-- whether it found what its doorbell rang for (finish_run writes the same values again at the end).
+CREATE OR REPLACE FUNCTION ehr_sync_supabase.record_first_claim(p_id bigint, p_first_claim integer, p_rung_for boolean)
+RETURNS void
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = ''
+AS $$
+  UPDATE ehr_sync_supabase.run_log SET first_claim = p_first_claim, first_claim_rung_for = p_rung_for
+   WHERE id = p_id AND finished_at IS NULL;
+$$;
+
 -- Called by the function when the run is over, with its summary (counts and timings only).
 CREATE OR REPLACE FUNCTION ehr_sync_supabase.finish_run(p_id bigint, p_summary jsonb)
 RETURNS void
