@@ -42,6 +42,10 @@ describe("the function's role ehr_sync_function", () => {
     const claimed = await asFunctionRole(`select id from ehr_sync.claim_batch('test', 5, 30)`);
     expect(claimed.code).toBeUndefined();
     expect(claimed.rows).toHaveLength(1);
+    // The form the function calls: the doorbell's jobs first (SQL 0009).
+    const preferred = await asFunctionRole(`select id from ehr_sync.claim_batch('test', 5, 30, 1)`);
+    expect(preferred.code).toBeUndefined();
+    expect(preferred.rows).toHaveLength(1);
     const written = await asFunctionRole(
       `select ehr_sync.write_back(q, 'failed') from ehr_sync.queue q limit 1`,
     );
@@ -91,6 +95,7 @@ describe("ehr_sync_supabase.runs", () => {
       JSON.stringify({
         claimed: 3,
         firstClaim: 3,
+        firstClaimRungFor: false,
         succeeded: 2,
         retried: 1,
         dead: 0,
@@ -112,7 +117,8 @@ describe("ehr_sync_supabase.runs", () => {
       [killed.rows[0]?.id],
     );
     const { rows } = await c.query(
-      `select trigger, outcome, http_status, net_error, claimed, delivered, retried, duration_ms, call_id::int
+      `select trigger, outcome, http_status, net_error, claimed, delivered, retried, duration_ms, call_id::int,
+              first_claim_rung_for
          from ehr_sync_supabase.runs order by call_id nulls first, trigger desc`,
     );
     expect(rows).toEqual([
@@ -127,6 +133,7 @@ describe("ehr_sync_supabase.runs", () => {
         retried: 1,
         duration_ms: 1234,
         call_id: 901,
+        first_claim_rung_for: false,
       }),
       expect.objectContaining({ trigger: "doorbell", outcome: "refused: HTTP 401", call_id: 902 }),
       expect.objectContaining({

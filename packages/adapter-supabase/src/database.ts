@@ -39,6 +39,16 @@ export async function beginRun(sql: Sql, trigger: string, callId: number | null)
   return Number(rows[0]?.id);
 }
 
+/** Records what the run's first claim found, while the run goes on (ehr_sync_supabase.run_log). */
+export async function recordFirstClaim(
+  sql: Sql,
+  runId: number,
+  firstClaim: number,
+  rungFor: boolean | null,
+): Promise<void> {
+  await sql`select ehr_sync_supabase.record_first_claim(${runId}::bigint, ${firstClaim}::int, ${rungFor}::boolean)`;
+}
+
 /** Records how a run ended: the summary's counts, stop reason and duration (no PHI). */
 export async function finishRun(sql: Sql, runId: number, summary: object): Promise<void> {
   // ::text::jsonb: postgres.js would JSON-encode a string bound straight to jsonb a second time.

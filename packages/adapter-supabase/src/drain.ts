@@ -10,8 +10,10 @@ import { type StopReason, SummaryBuilder } from "./summary.js";
 export type ItemOutcome = "succeeded" | "retried" | "dead" | "skipped";
 
 export interface DrainPorts<Job> {
-  /** Leases up to `limit` runnable items for `leaseSeconds`. */
-  claim(limit: number, leaseSeconds: number): Promise<Job[]>;
+  /** Leases up to `limit` runnable items for `leaseSeconds`, those from `preferFromId` on first. */
+  claim(limit: number, leaseSeconds: number, preferFromId?: string): Promise<Job[]>;
+  /** The item's queue id (a bigint, as text). */
+  idOf(job: Job): string;
   /** Runs one item through the sync engine; EHRbase calls are cancelled when `signal` fires. */
   process(job: Job, signal: AbortSignal): Promise<ItemOutcome>;
   /** Hands items back to the queue without counting an attempt; returns how many were released. */
@@ -28,6 +30,10 @@ export interface DrainSettings {
    */
   settleMs: number;
   settlePollMs: number;
+  /** The smallest queue id the doorbell rang for: claimed ahead of any backlog until work is found. */
+  preferFromId?: string;
+  /** Told what the first claim found, as soon as it is known (the run's record shows it while running). */
+  onFirstClaim?: (claimed: number, rungFor: boolean | null) => Promise<void>;
   cpuMs: () => number | undefined;
 }
 
@@ -52,9 +58,17 @@ export async function drainQueue<Job>(
       break;
     }
     const claimStarted = performance.now();
-    const jobs = await ports.claim(size, leaseSeconds);
+    const preferFromId = claimedAnything ? undefined : settings.preferFromId;
+    const jobs = await ports.claim(size, leaseSeconds, preferFromId);
     summary.claimMs += performance.now() - claimStarted;
-    summary.firstClaim ??= jobs.length;
+    if (summary.firstClaim === undefined) {
+      summary.firstClaim = jobs.length;
+      if (preferFromId !== undefined) {
+        const from = BigInt(preferFromId);
+        summary.firstClaimRungFor = jobs.some((job) => BigInt(ports.idOf(job)) >= from);
+      }
+      await settings.onFirstClaim?.(jobs.length, summary.firstClaimRungFor);
+    }
     if (jobs.length === 0) {
       if (!claimedAnything && budget.elapsedMs() + settings.settlePollMs < settings.settleMs) {
         await sleep(settings.settlePollMs, deadline.signal);

@@ -18,7 +18,14 @@
  */
 import { createAuthenticator } from "./auth.js";
 import { InvocationBudget, systemClock } from "./budget.js";
-import { beginRun, connectDatabase, finishRun, readVaultSecret, type Sql } from "./database.js";
+import {
+  beginRun,
+  connectDatabase,
+  finishRun,
+  readVaultSecret,
+  recordFirstClaim,
+  type Sql,
+} from "./database.js";
 import { deadlineAfter } from "./deadline.js";
 import { drainQueue } from "./drain.js";
 import { type EhrSyncHandlerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
@@ -96,7 +103,7 @@ export function createEhrSyncHandler(options: EhrSyncHandlerOptions): EhrSyncHan
       resolved.log(JSON.stringify({ event: "ehr_sync.run_not_started", code: errorCode(error) }));
       return json(503, { error: "queue_unavailable", code: errorCode(error) });
     }
-    keepAlive(runInvocation(resolved, database(), arrivedAt, call.trigger, runId));
+    keepAlive(runInvocation(resolved, database(), arrivedAt, call, runId));
     return json(202, { accepted: true, trigger: call.trigger, runId });
   };
   return Object.assign(handler, {
@@ -113,7 +120,7 @@ async function runInvocation(
   options: ResolvedOptions,
   sql: Sql,
   arrivedAt: number,
-  trigger: InvocationTrigger,
+  { trigger, firstJobId }: Call,
   runId: number,
 ): Promise<void> {
   const budget = new InvocationBudget(options.budget, systemClock, arrivedAt);
@@ -128,6 +135,12 @@ async function runInvocation(
       minLeaseSeconds: 1,
       settleMs: trigger === "doorbell" ? options.doorbellSettleMs : 0,
       settlePollMs: 250,
+      preferFromId: firstJobId ?? undefined,
+      // Only a record: a failure to write it never stops the run (finish_run writes it again).
+      onFirstClaim: (claimed, rungFor) =>
+        recordFirstClaim(sql, runId, claimed, rungFor).catch((error: unknown) => {
+          options.log(JSON.stringify({ event: "ehr_sync.run_not_recorded", runId, code: errorCode(error) }));
+        }),
       cpuMs: systemClock.cpuMs,
     });
     outcome = builder.build({
@@ -159,10 +172,12 @@ interface Call {
   trigger: InvocationTrigger;
   /** ehr_sync_supabase.calls id sent by the doorbell / cron job, tying the run to pg_net's request. */
   callId: number | null;
+  /** The smallest queue id the doorbell rang for (ehr_sync.claim_batch claims from it first). */
+  firstJobId: string | null;
 }
 
 function parseCall(text: string): Call | Error {
-  if (text.trim() === "") return { trigger: "manual", callId: null };
+  if (text.trim() === "") return { trigger: "manual", callId: null, firstJobId: null };
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -171,12 +186,22 @@ function parseCall(text: string): Call | Error {
   }
   if (!body || typeof body !== "object" || Array.isArray(body))
     return new Error("body must be a JSON object");
-  const { trigger = "manual", callId = null } = body as { trigger?: unknown; callId?: unknown };
+  const {
+    trigger = "manual",
+    callId = null,
+    firstJobId = null,
+  } = body as { trigger?: unknown; callId?: unknown; firstJobId?: unknown };
   if (trigger !== "cron" && trigger !== "doorbell" && trigger !== "manual")
     return new Error('trigger must be "cron", "doorbell" or "manual"');
   if (callId !== null && !(Number.isSafeInteger(callId) && (callId as number) > 0))
     return new Error("callId must be a positive integer");
-  return { trigger, callId: callId as number | null };
+  if (firstJobId !== null && !(Number.isSafeInteger(firstJobId) && (firstJobId as number) > 0))
+    return new Error("firstJobId must be a positive integer (a queue job id)");
+  return {
+    trigger,
+    callId: callId as number | null,
+    firstJobId: firstJobId === null ? null : String(firstJobId),
+  };
 }
 
 /** On Supabase, EdgeRuntime.waitUntil keeps the instance alive for background work. */

@@ -38,7 +38,8 @@ export function createQueuePorts(
   const engineStore = handBackAfterDeadline(store, deadline);
   let templateReady = templatesEnsured.get(options);
   return {
-    claim: (limit, leaseSeconds) => store.claimBatch(limit, leaseSeconds),
+    claim: (limit, leaseSeconds, preferFromId) => store.claimBatch(limit, leaseSeconds, preferFromId),
+    idOf: (job) => job.id,
     process: async (job) => {
       if (!templateReady) {
         templateReady = client.templates.ensure(SOAP_TEMPLATE_OPT).catch((error) => {

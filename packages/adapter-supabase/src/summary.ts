@@ -10,6 +10,8 @@ export interface InvocationSummary {
   claimed: number;
   /** Items the first claim found (a doorbell run that found its note at once shows >= 1). */
   firstClaim: number;
+  /** Whether the first claim included a job the doorbell rang for (null: it rang for none). */
+  firstClaimRungFor: boolean | null;
   /** Items whose composition is in EHRbase (created now or found from an earlier attempt). */
   succeeded: number;
   /** Items that failed this time and are scheduled to be tried again. */
@@ -39,6 +41,7 @@ export interface InvocationSummary {
 export class SummaryBuilder {
   claimed = 0;
   firstClaim: number | undefined;
+  firstClaimRungFor: boolean | null = null;
   succeeded = 0;
   retried = 0;
   dead = 0;
@@ -61,6 +64,7 @@ export class SummaryBuilder {
     return {
       claimed: this.claimed,
       firstClaim: this.firstClaim ?? 0,
+      firstClaimRungFor: this.firstClaimRungFor,
       succeeded: this.succeeded,
       retried: this.retried,
       dead: this.dead,

@@ -14,6 +14,8 @@ CREATE TABLE IF NOT EXISTS ehr_sync_supabase.calls (
   net_request_id bigint,
   called_at timestamptz NOT NULL DEFAULT now()
 );
+-- The smallest queue job id a doorbell rang for (NULL for cron): the function claims from it first.
+ALTER TABLE ehr_sync_supabase.calls ADD COLUMN IF NOT EXISTS first_job_id bigint;
 CREATE INDEX IF NOT EXISTS calls_called_at_idx ON ehr_sync_supabase.calls (called_at);
 COMMENT ON TABLE ehr_sync_supabase.calls IS 'ehr-sync: requests to the Edge Function handed to pg_net (doorbell, cron)';
 
@@ -40,6 +42,8 @@ CREATE TABLE IF NOT EXISTS ehr_sync_supabase.run_log (
   error_code text,
   duration_ms integer
 );
+-- Whether the run's first claim included a job the doorbell rang for (NULL when it rang for none).
+ALTER TABLE ehr_sync_supabase.run_log ADD COLUMN IF NOT EXISTS first_claim_rung_for boolean;
 CREATE INDEX IF NOT EXISTS run_log_started_at_idx ON ehr_sync_supabase.run_log (started_at);
 CREATE INDEX IF NOT EXISTS run_log_call_id_idx ON ehr_sync_supabase.run_log (call_id);
 COMMENT ON TABLE ehr_sync_supabase.run_log IS 'ehr-sync: one row per Edge Function invocation, written by the function';
@@ -54,6 +58,18 @@ AS $$
   INSERT INTO ehr_sync_supabase.run_log (trigger, call_id) VALUES (p_trigger, p_call_id) RETURNING id;
 $$;
 
+-- Called by the function right after its first claim, so a run that drains for minutes already shows
+-- whether it found what its doorbell rang for (finish_run writes the same values again at the end).
+CREATE OR REPLACE FUNCTION ehr_sync_supabase.record_first_claim(p_id bigint, p_first_claim integer, p_rung_for boolean)
+RETURNS void
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = ''
+AS $$
+  UPDATE ehr_sync_supabase.run_log SET first_claim = p_first_claim, first_claim_rung_for = p_rung_for
+   WHERE id = p_id AND finished_at IS NULL;
+$$;
+
 -- Called by the function when the run is over, with its summary (counts and timings only).
 CREATE OR REPLACE FUNCTION ehr_sync_supabase.finish_run(p_id bigint, p_summary jsonb)
 RETURNS void
@@ -65,6 +81,7 @@ AS $$
      SET finished_at = now(),
          claimed = (p_summary ->> 'claimed')::integer,
          first_claim = (p_summary ->> 'firstClaim')::integer,
+         first_claim_rung_for = (p_summary ->> 'firstClaimRungFor')::boolean,
          delivered = (p_summary ->> 'succeeded')::integer,
          retried = (p_summary ->> 'retried')::integer,
          dead = (p_summary ->> 'dead')::integer,

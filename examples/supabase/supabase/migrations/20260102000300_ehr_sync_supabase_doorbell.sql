@@ -58,9 +58,13 @@ $$;
 -- function answers at once (202) and works in the background, so pg_net's worker is never held up.
 -- Each call is recorded in ehr_sync_supabase.calls and its id travels in the body, so the `runs`
 -- view can tie the call, pg_net's response and the function's own record of the run together.
+-- first_job_id (the doorbell's: the smallest queue id it rang for) travels as `firstJobId`: the
+-- function's first claim takes the jobs from that id on ahead of any backlog (ehr_sync.claim_batch).
+DROP FUNCTION IF EXISTS ehr_sync_supabase.ring_doorbell(text, integer);
 CREATE OR REPLACE FUNCTION ehr_sync_supabase.ring_doorbell(
   reason text DEFAULT 'doorbell',
-  timeout_milliseconds integer DEFAULT 5000
+  timeout_milliseconds integer DEFAULT 5000,
+  first_job_id bigint DEFAULT NULL
 ) RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -82,11 +86,13 @@ BEGIN
   call_id := nextval('ehr_sync_supabase.calls_id_seq');
   request_id := net.http_post(
     url := url,
-    body := jsonb_build_object('trigger', reason, 'callId', call_id),
+    body := jsonb_build_object('trigger', reason, 'callId', call_id)
+            || CASE WHEN first_job_id IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('firstJobId', first_job_id) END,
     headers := jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || key),
     timeout_milliseconds := timeout_milliseconds
   );
-  INSERT INTO ehr_sync_supabase.calls (id, trigger, net_request_id) VALUES (call_id, reason, request_id);
+  INSERT INTO ehr_sync_supabase.calls (id, trigger, net_request_id, first_job_id)
+  VALUES (call_id, reason, request_id, first_job_id);
   RETURN request_id;
 END
 $$;
@@ -105,7 +111,8 @@ BEGIN
   END IF;
   PERFORM set_config('ehr_sync_supabase.doorbell_rung', 'on', true);
   BEGIN
-    PERFORM ehr_sync_supabase.ring_doorbell('doorbell');
+    -- The first statement's smallest id: every job this transaction queues later has a larger one.
+    PERFORM ehr_sync_supabase.ring_doorbell('doorbell', 5000, (SELECT min(id) FROM enqueued));
   EXCEPTION WHEN OTHERS THEN
     -- Signing a note must never fail because the doorbell could not ring; the cron job will catch up.
     RAISE WARNING 'ehr-sync: the doorbell could not ring (%); the cron safety net will pick the note up', SQLSTATE;

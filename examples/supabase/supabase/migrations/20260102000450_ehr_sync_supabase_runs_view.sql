@@ -30,7 +30,10 @@ BEGIN
            r.claimed, r.first_claim, r.delivered, r.retried, r.dead, r.released, r.skipped, r.errors,
            r.stopped_because, r.error_code, r.duration_ms, r.finished_at,
            %5$s AS cron_status,
-           c.id AS call_id, c.net_request_id, r.id AS run_id
+           c.id AS call_id, c.net_request_id, r.id AS run_id,
+           -- Appended (CREATE OR REPLACE VIEW only adds columns at the end): the doorbell's first job
+           -- and whether the run's first claim took it (see ehr_sync.claim_batch's prefer_from_id).
+           c.first_job_id, r.first_claim_rung_for
       FROM ehr_sync_supabase.calls c
       FULL JOIN ehr_sync_supabase.run_log r ON r.call_id = c.id
       %6$s

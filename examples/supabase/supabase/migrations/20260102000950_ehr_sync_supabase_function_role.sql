@@ -4,7 +4,7 @@
 --     no TRUNCATE, no DDL); the note content travels in the queue row, so it needs no app table;
 --   * write the sync status back to public.soap_notes: UPDATE of the five ehr_sync columns only, and
 --     SELECT of the columns that statement reads (never the note text);
---   * record its runs (begin_run, finish_run) and read its own key (function_secret), not Vault.
+--   * record its runs (begin_run, record_first_claim, finish_run) and read its own key (function_secret), not Vault.
 -- Row-level security stays on: the role gets policies of its own, nothing opens to anon/authenticated.
 --
 -- The role is created without a password (NOLOGIN). To let the function use it:
@@ -32,6 +32,7 @@ BEGIN
   GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ehr_sync TO ehr_sync_function;
   GRANT EXECUTE ON FUNCTION ehr_sync_supabase.begin_run(text, bigint),
                             ehr_sync_supabase.finish_run(bigint, jsonb),
+                            ehr_sync_supabase.record_first_claim(bigint, integer, boolean),
                             ehr_sync_supabase.function_secret(text) TO ehr_sync_function;
 
   FOR relation IN

@@ -25,12 +25,16 @@ export class PostgresQueueStore implements QueueStore {
     private readonly workerName: string,
   ) {}
 
-  /** Leases up to `limit` runnable jobs for `leaseSeconds` (ehr_sync.claim_batch, SKIP LOCKED). */
-  async claimBatch(limit: number, leaseSeconds: number): Promise<QueueJob[]> {
+  /**
+   * Leases up to `limit` runnable jobs for `leaseSeconds` (ehr_sync.claim_batch, SKIP LOCKED); the
+   * jobs from `preferFromId` on (a doorbell's) first, the claim rules permitting.
+   */
+  async claimBatch(limit: number, leaseSeconds: number, preferFromId?: string): Promise<QueueJob[]> {
     // The destination's pause count comes along, so a failing probe grows the next pause.
     const rows = await this.sql<QueueRow[]>`
       select q.*, (select consecutive_pauses from ehr_sync.destination where id = 'default') as destination_pauses
-        from ehr_sync.claim_batch(${this.workerName}, ${limit}::int, ${leaseSeconds}::int) q`;
+        from ehr_sync.claim_batch(${this.workerName}, ${limit}::int, ${leaseSeconds}::int,
+                                 ${preferFromId ?? null}::bigint) q`;
     return rows.map(jobFromRow);
   }
 

@@ -25,6 +25,9 @@ export async function startFunctionServer(env: Record<string, string>): Promise<
       "run",
       "--config",
       paths.localImportMap.pathname,
+      // The function's own committed lock, frozen: a dependency that drifted from it fails the run.
+      `--lock=${paths.functionLock.pathname}`,
+      "--frozen",
       "--allow-net",
       "--allow-env",
       "--allow-read",
