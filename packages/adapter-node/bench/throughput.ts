@@ -11,6 +11,7 @@ import { loadavg } from "node:os";
 import { machineLine, writeBenchmarkSection } from "@ehr-sync/testkit";
 import { noteRow } from "../test/helpers/bed.js";
 import { canonicalSource } from "./throughput/canonical.js";
+import { rateOf, type Timing } from "./throughput/clock.js";
 import { benchContext } from "./throughput/context.js";
 import { ehrSyncColdRun } from "./throughput/ehr-sync-path.js";
 import { measureLatency } from "./throughput/latency.js";
@@ -35,9 +36,17 @@ for (const caseName of settings.cases) {
   ];
   if (caseName === "backlog") raw.push(["contribution", contributionPerPatient(canonical)]);
   for (const concurrency of settings.levels) {
-    const result: LevelResult = { caseName, concurrency, rates: {}, vsFlat: [], vsCanonical: [], calls: {} };
+    const result: LevelResult = {
+      caseName,
+      concurrency,
+      rates: {},
+      ehrbaseCpuMsPerNote: {},
+      vsFlat: [],
+      vsCanonical: [],
+      calls: {},
+    };
     for (let round = 0; round < settings.rounds; round += 1) {
-      const steps: [PathName, () => Promise<number>][] = [
+      const steps: [PathName, () => Promise<Timing>][] = [
         [
           "ehrSync",
           async () => {
@@ -49,10 +58,10 @@ for (const caseName of settings.cases) {
             for (const [operation, count] of Object.entries(run.calls)) {
               result.calls[operation] = (result.calls[operation] ?? 0) + count;
             }
-            return run.rate;
+            return run.timing;
           },
         ],
-        ...raw.map(([name, path]): [PathName, () => Promise<number>] => [
+        ...raw.map(([name, path]): [PathName, () => Promise<Timing>] => [
           name,
           async () => path(context, await makeWorkload(context, kind, settings), concurrency),
         ]),
@@ -61,9 +70,14 @@ for (const caseName of settings.cases) {
       if (round % 2 === 1) steps.reverse();
       const rates: Partial<Record<PathName, number>> = {};
       for (const [name, step] of steps) {
-        const value = await step();
+        const timing = await step();
+        const value = rateOf(timing);
         rates[name] = value;
         result.rates[name] = [...(result.rates[name] ?? []), value];
+        if (timing.ehrbaseCpuSeconds !== undefined) {
+          const cpuMs = (timing.ehrbaseCpuSeconds * 1000) / timing.notes;
+          result.ehrbaseCpuMsPerNote[name] = [...(result.ehrbaseCpuMsPerNote[name] ?? []), cpuMs];
+        }
       }
       const ehrSync = rates.ehrSync as number;
       result.vsFlat.push(ehrSync / (rates.rawFlat as number));

@@ -7,11 +7,12 @@
 import { createLogger } from "../../src/logger.js";
 import { createWorker } from "../../src/worker.js";
 import { ehrbaseOptions, insertNotes, migratedDatabase } from "../../test/helpers/bed.js";
+import { startClock, type Timing } from "./clock.js";
 import type { BenchContext } from "./context.js";
 import { PATIENT_NAMESPACE, type Workload } from "./workload.js";
 
 export interface EhrSyncRun {
-  rate: number;
+  timing: Timing;
   /** EHRbase requests the worker made, by operation (from its metrics), for the report. */
   calls: Record<string, number>;
 }
@@ -32,7 +33,7 @@ export async function ehrSyncColdRun(
       ]);
     }
     await insertNotes(bed.pool, workload.rows);
-    const started = performance.now();
+    const clock = startClock();
     const worker = createWorker({
       databaseUrl: bed.url,
       ehrbase: ehrbaseOptions(),
@@ -40,7 +41,7 @@ export async function ehrSyncColdRun(
       logger: createLogger({ level: "warn" }),
     });
     const summary = await worker.runOnce();
-    const seconds = (performance.now() - started) / 1000;
+    const timing = clock.stop(workload.rows.length);
     if (summary.succeeded !== workload.rows.length) {
       throw new Error(
         `ehr-sync at concurrency ${concurrency}: ${summary.succeeded} of ${workload.rows.length} delivered (${JSON.stringify(summary)})`,
@@ -52,7 +53,7 @@ export async function ehrSyncColdRun(
       const operation = String(value.labels.operation);
       calls[operation] = (calls[operation] ?? 0) + value.value;
     }
-    return { rate: workload.rows.length / seconds, calls };
+    return { timing, calls };
   } finally {
     await bed.close();
   }

@@ -5,11 +5,12 @@
  */
 import type { Composition } from "@ehr-sync/ehrbase-client";
 import type { CanonicalSource } from "./canonical.js";
+import { startClock, type Timing } from "./clock.js";
 import { type BenchContext, pooled } from "./context.js";
 import { PATIENT_NAMESPACE, type Workload } from "./workload.js";
 
-/** Notes per second of one path over one workload. */
-export type PathRun = (context: BenchContext, workload: Workload, concurrency: number) => Promise<number>;
+/** One path over one workload: its notes, wall time and EHRbase CPU while the clock ran. */
+export type PathRun = (context: BenchContext, workload: Workload, concurrency: number) => Promise<Timing>;
 
 /**
  * The hand-written way to a new patient's EHR: POST /ehr with the subject, and on 409 (the subject has
@@ -69,9 +70,9 @@ async function postAll(
   concurrency: number,
   requests: { patientId: string; query: string; body: string }[],
   what: string,
-): Promise<number> {
+): Promise<Timing> {
   const ehrOf = ehrResolver(context, workload);
-  const started = performance.now();
+  const clock = startClock();
   await pooled(requests.length, concurrency, async (i) => {
     const request = requests[i] as (typeof requests)[number];
     const ehrId = await ehrOf(request.patientId);
@@ -89,7 +90,7 @@ async function postAll(
       throw new Error(`raw ${what} POST at concurrency ${concurrency}: HTTP ${response.status}`);
     }
   });
-  return requests.length / ((performance.now() - started) / 1000);
+  return clock.stop(requests.length);
 }
 
 /** One FLAT POST per note (`?format=FLAT&templateId=…`), the composition uid in `…/_uid`. */
@@ -133,7 +134,7 @@ export function contributionPerPatient(source: CanonicalSource): PathRun {
     }
     const patients = [...byPatient];
     const ehrOf = ehrResolver(context, workload);
-    const started = performance.now();
+    const clock = startClock();
     await pooled(patients.length, concurrency, async (i) => {
       const [patientId, compositions] = patients[i] as (typeof patients)[number];
       const ehrId = await ehrOf(patientId);
@@ -143,6 +144,6 @@ export function contributionPerPatient(source: CanonicalSource): PathRun {
         { committer: "ehr-sync bench", systemId: context.systemId },
       );
     });
-    return workload.prepared.length / ((performance.now() - started) / 1000);
+    return clock.stop(workload.prepared.length);
   };
 }

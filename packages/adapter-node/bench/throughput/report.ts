@@ -9,6 +9,8 @@ export interface LevelResult {
   caseName: CaseName;
   concurrency: number;
   rates: Partial<Record<PathName, number[]>>;
+  /** EHRbase's CPU per note while each path's clock ran, per round (absent when not readable). */
+  ehrbaseCpuMsPerNote: Partial<Record<PathName, number[]>>;
   /** ehr-sync ÷ raw FLAT, and ÷ raw canonical, per round (each round's paths ran back to back). */
   vsFlat: number[];
   vsCanonical: number[];
@@ -16,7 +18,14 @@ export interface LevelResult {
   calls: Record<string, number>;
 }
 
-export const median = (values: number[]) => percentile(values, 50);
+/** The middle value, or the mean of the two middle ones (nearest-rank would favour the lower of two rounds). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
 
 /** Issue 13's "Done when": ≥ 1.5× raw FLAT at 4 and 16 for known/new patients, ≥ 1.8× for a backlog. */
 export function flatTarget(caseName: CaseName, concurrency: number): number | undefined {
@@ -32,6 +41,7 @@ export function canonicalTarget(caseName: CaseName, concurrency: number): number
 /** Sign→synced p50 ÷ one raw FLAT commit's p50. */
 export const LATENCY_TARGET = 1.5;
 
+const cpu = (values: number[] | undefined) => (values?.length ? median(values).toFixed(1) : "—");
 const rate = (values: number[] | undefined) => (values?.length ? median(values).toFixed(1) : "—");
 const ratio = (values: number[]) => `${median(values).toFixed(2)}×`;
 const verdict = (value: number, target: number | undefined, atLeast = true) =>
@@ -65,6 +75,20 @@ export function throughputMarkdown(input: ReportInput): string {
     const vsCanonical = median(r.vsCanonical);
     return `| ${r.caseName} | ${r.concurrency} | ${rate(r.rates.ehrSync)} | ${rate(r.rates.rawFlat)} | ${rate(r.rates.rawCanonical)} | ${rate(r.rates.contribution)} | **${ratio(r.vsFlat)}** (${flatGoal ? `≥ ${flatGoal}×` : "—"}: ${verdict(vsFlat, flatGoal)}) | ${ratio(r.vsCanonical)} (${canonicalGoal ? `≥ ${canonicalGoal}×` : "—"}: ${verdict(vsCanonical, canonicalGoal)}) | ${r.vsFlat.map((x) => x.toFixed(2)).join(", ")} | ${callsPerNote(r.calls, settings.notes * settings.rounds)} |`;
   });
+  const cpuRows = input.results
+    .filter((r) => Object.keys(r.ehrbaseCpuMsPerNote).length > 0)
+    .map(
+      (r) =>
+        `| ${r.caseName} | ${r.concurrency} | ${cpu(r.ehrbaseCpuMsPerNote.ehrSync)} | ${cpu(r.ehrbaseCpuMsPerNote.rawFlat)} | ${cpu(r.ehrbaseCpuMsPerNote.rawCanonical)} | ${cpu(r.ehrbaseCpuMsPerNote.contribution)} |`,
+    );
+  const cpuTable = cpuRows.length
+    ? `EHRbase's CPU time per note while each clock ran (utime + stime of its JVM from /proc, median of rounds, ms;
+it counts every request EHRbase served meanwhile, so it is only meaningful on a quiet test bed):
+
+| case | concurrency | ehr-sync | raw FLAT | raw canonical | contribution |
+| --- | --- | --- | --- | --- | --- |
+${cpuRows.join("\n")}`
+    : "EHRbase's CPU per note: not measured (the test bed's EHRbase process was not found under /proc).";
   const latency = input.latency
     ? latencyMarkdown(input.latency)
     : "Latency not measured (`BENCH_LATENCY_NOTES=0`).";
@@ -97,6 +121,8 @@ Reproduce: \`pnpm --filter @ehr-sync/adapter-node bench:throughput\` (\`BENCH_CA
 | case | concurrency | ehr-sync (notes/s) | raw FLAT | raw canonical | contribution | ehr-sync ÷ raw FLAT | ehr-sync ÷ raw canonical | per-round ÷ FLAT | ehr-sync's EHRbase calls per note |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join("\n")}
+
+${cpuTable}
 
 ${latency}`;
 }
