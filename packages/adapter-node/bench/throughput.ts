@@ -92,7 +92,9 @@ for (const caseName of settings.cases) {
   }
 }
 const latency =
-  settings.latencyNotes > 0 ? await measureLatency(context, canonical, settings.latencyNotes) : undefined;
+  settings.latencyNotes > 0
+    ? await measureLatency(context, canonical, settings.latencyNotes, settings.workerOptions)
+    : undefined;
 const loadAfter = loadavg()[0] ?? 0;
 
 const markdown = throughputMarkdown({

@@ -1,7 +1,7 @@
 /**
  * ehr-sync measured the way a user meets it: the notes are signed into public.soap_notes of a fresh
  * migrated database (not timed), then the clock starts, a worker is created cold with default
- * settings but `concurrency`, drains the queue with runOnce() (template check, connections, claims,
+ * settings but `concurrency` (and BENCH_WORKER_OPTIONS), drains the queue with runOnce() (template check, connections, claims,
  * deliveries, completions, status write-back) and stops; the clock stops when runOnce() returns.
  */
 import { createLogger } from "../../src/logger.js";
@@ -21,6 +21,7 @@ export async function ehrSyncColdRun(
   _context: BenchContext,
   workload: Workload,
   concurrency: number,
+  extraOptions: Record<string, unknown> = {},
 ): Promise<EhrSyncRun> {
   const bed = await migratedDatabase("ehrsync_bench_throughput");
   try {
@@ -39,6 +40,7 @@ export async function ehrSyncColdRun(
       ehrbase: ehrbaseOptions(),
       concurrency,
       logger: createLogger({ level: "warn" }),
+      ...extraOptions,
     });
     const summary = await worker.runOnce();
     const timing = clock.stop(workload.rows.length);

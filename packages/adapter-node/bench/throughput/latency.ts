@@ -25,6 +25,7 @@ export async function measureLatency(
   context: BenchContext,
   canonical: CanonicalSource,
   count: number,
+  extraOptions: Record<string, unknown> = {},
 ): Promise<LatencySamples> {
   const samples: LatencySamples = { ehrSync: [], rawFlat: [], rawCanonical: [] };
   const patientId = `pat-${randomUUID()}`;
@@ -39,6 +40,7 @@ export async function measureLatency(
     ehrbase: ehrbaseOptions(),
     logger: createLogger({ level: "warn" }),
     onJobFinished: (event) => finished(event.outcome),
+    ...extraOptions,
   });
   try {
     await bed.pool.query("select ehr_sync.remember_ehr(ehr_sync.subject_key($1, $2), $3::uuid)", [

@@ -55,6 +55,11 @@ function callsPerNote(calls: Record<string, number>, notes: number): string {
   return parts.length ? parts.join(", ") : "—";
 }
 
+function workerOptionsNote(settings: BenchSettings): string {
+  if (Object.keys(settings.workerOptions).length === 0) return "";
+  return `, and ${"`"}${JSON.stringify(settings.workerOptions)}${"`"}`;
+}
+
 export interface ReportInput {
   settings: BenchSettings;
   machine: string;
@@ -101,7 +106,7 @@ runs once on its own fresh patients, the order reversed every other round; rates
 ratios the median of the rounds' ratios.
 
 - **ehr-sync**: notes signed into \`public.soap_notes\` of a fresh migrated database (not timed); the clock
-  runs from creating the worker (default settings but \`concurrency\`) through \`runOnce()\` draining
+  runs from creating the worker (default settings but \`concurrency\`${workerOptionsNote(settings)}) through \`runOnce()\` draining
   the queue to its return: start-up, template check, claims, deliveries, completions and the status
   write-back.
 - **raw FLAT**: what a user writes by hand: plain \`fetch\`, one \`POST /ehr/{id}/composition?format=FLAT\`
@@ -116,7 +121,7 @@ ratios the median of the rounds' ratios.
   ${settings.backlogPatients === "known" ? "existing (catch-up after an outage)" : "created on the way (backfill)"}.
 
 Reproduce: \`pnpm --filter @ehr-sync/adapter-node bench:throughput\` (\`BENCH_CASES\`, \`BENCH_LEVELS\`, \`BENCH_ROUNDS\`,
-\`BENCH_NOTES\`, \`BENCH_NOTES_PER_PATIENT\`, \`BENCH_LATENCY_NOTES\`, \`BENCH_BACKLOG_PATIENTS\`, \`BENCH_CANONICAL\`; \`BENCH_WRITE=0\` prints only).
+\`BENCH_NOTES\`, \`BENCH_NOTES_PER_PATIENT\`, \`BENCH_LATENCY_NOTES\`, \`BENCH_BACKLOG_PATIENTS\`, \`BENCH_CANONICAL\`, \`BENCH_WORKER_OPTIONS\`; \`BENCH_WRITE=0\` prints only).
 
 | case | concurrency | ehr-sync (notes/s) | raw FLAT | raw canonical | contribution | ehr-sync ÷ raw FLAT | ehr-sync ÷ raw canonical | per-round ÷ FLAT | ehr-sync's EHRbase calls per note |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |

@@ -17,6 +17,8 @@ export interface BenchSettings {
   backlogPatients: "known" | "new";
   /** Where raw canonical bodies come from: auto = core's converter when core exports one, else server. */
   canonical: "auto" | "server" | "core";
+  /** Extra createWorker options for the ehr-sync path (e.g. a delivery-format switch), from JSON. */
+  workerOptions: Record<string, unknown>;
   write: boolean;
 }
 
@@ -55,6 +57,21 @@ function list(name: string, fallback: string): string[] {
     .filter((part) => part !== "");
 }
 
+function jsonObject(name: string): Record<string, unknown> {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new RangeError(`${name} must be a JSON object, e.g. '{"batchSize":10}'`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new RangeError(`${name} must be a JSON object, e.g. '{"batchSize":10}'`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
 export function readSettings(): BenchSettings {
   const cases = list("BENCH_CASES", CASE_NAMES.join(","));
   for (const name of cases) {
@@ -78,6 +95,7 @@ export function readSettings(): BenchSettings {
     latencyNotes: nonNegativeInt("BENCH_LATENCY_NOTES", 40),
     backlogPatients: oneOf("BENCH_BACKLOG_PATIENTS", ["known", "new"] as const, "known"),
     canonical: oneOf("BENCH_CANONICAL", ["auto", "server", "core"] as const, "auto"),
+    workerOptions: jsonObject("BENCH_WORKER_OPTIONS"),
     write: process.env.BENCH_WRITE !== "0",
   };
 }
