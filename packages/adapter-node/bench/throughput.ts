@@ -54,6 +54,7 @@ for (const caseName of settings.cases) {
               context,
               await makeWorkload(context, kind, settings),
               concurrency,
+              settings.workerOptions,
             );
             for (const [operation, count] of Object.entries(run.calls)) {
               result.calls[operation] = (result.calls[operation] ?? 0) + count;
