@@ -20,6 +20,8 @@ export interface LatencySamples {
 }
 
 const WARM_UP = 3;
+/** A note not synced by then means the worker is stuck: fail instead of waiting for ever. */
+const NOTE_TIMEOUT_MS = 30_000;
 
 export async function measureLatency(
   context: BenchContext,
@@ -35,14 +37,15 @@ export async function measureLatency(
   });
   const bed = await migratedDatabase("ehrsync_bench_latency_ratio");
   let finished: (outcome: string) => void = () => {};
-  const worker = createWorker({
-    databaseUrl: bed.url,
-    ehrbase: ehrbaseOptions(),
-    logger: createLogger({ level: "warn" }),
-    onJobFinished: (event) => finished(event.outcome),
-    ...extraOptions,
-  });
+  let worker: ReturnType<typeof createWorker> | undefined;
   try {
+    worker = createWorker({
+      databaseUrl: bed.url,
+      ehrbase: ehrbaseOptions(),
+      logger: createLogger({ level: "warn" }),
+      onJobFinished: (event) => finished(event.outcome),
+      ...extraOptions,
+    });
     await bed.pool.query("select ehr_sync.remember_ehr(ehr_sync.subject_key($1, $2), $3::uuid)", [
       PATIENT_NAMESPACE,
       patientId,
@@ -50,8 +53,15 @@ export async function measureLatency(
     ]);
     await worker.start();
     const viaEhrSync = async () => {
-      const done = new Promise<string>((resolve) => {
-        finished = resolve;
+      const done = new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`latency note: not synced within ${NOTE_TIMEOUT_MS} ms`)),
+          NOTE_TIMEOUT_MS,
+        );
+        finished = (outcome) => {
+          clearTimeout(timer);
+          resolve(outcome);
+        };
       });
       const started = performance.now();
       await insertNotes(bed.pool, [noteRow(patientId)]);
@@ -99,7 +109,7 @@ export async function measureLatency(
       }
     }
   } finally {
-    await worker.stop();
+    await worker?.stop();
     await bed.close();
   }
   return samples;
