@@ -3,13 +3,14 @@
  * - `server`: the FLAT of one sample note is POSTed to EHRbase once, outside any timing, read back as
  *   canonical JSON, and reused for every note with that note's uid (what a user without a converter
  *   could do; the body is the same note's, so EHRbase does the same work per composition);
- * - `core`: core's `compileCanonicalConverter(webTemplate)` (issue 13), compiled once for the SOAP
- *   template and run on each note's FLAT before the clock starts. Picked automatically (`auto`) as soon
+ * - `core`: core's `compileCanonicalConverter(webTemplate, { opt })` (issue 13), compiled once for the
+ *   SOAP template and run on each note's FLAT before the clock starts. Picked automatically (`auto`) as soon
  *   as core exports it, so the later step only has to run this benchmark.
  * Every source is checked once against EHRbase before it is used for timing.
  */
 import { randomUUID } from "node:crypto";
 import * as core from "@ehr-sync/core";
+import { SOAP_TEMPLATE_OPT } from "@ehr-sync/core/template";
 import type { Composition, FlatComposition } from "@ehr-sync/ehrbase-client";
 import type { BenchContext } from "./context.js";
 import type { BenchSettings } from "./settings.js";
@@ -26,19 +27,20 @@ const withUid = (composition: Composition, uid: string): Composition => ({
   uid: { _type: "OBJECT_VERSION_ID", value: uid },
 });
 
-/** core's converter when it exists: `compileCanonicalConverter(webTemplate)` → (flat) → canonical. */
+/**
+ * core's converter when it exists: `compileCanonicalConverter(webTemplate, { opt })` → (flat) → canonical.
+ * The OPT gives structural nodes their archetype names (EHRbase requires the coded ones).
+ */
 function coreConverter(): ((flat: Record<string, unknown>) => Composition) | undefined {
   const compile = (core as Record<string, unknown>).compileCanonicalConverter;
   if (typeof compile !== "function") return undefined;
-  const compiled = compile(core.SOAP_WEB_TEMPLATE) as unknown;
-  if (typeof compiled === "function") return compiled as (flat: Record<string, unknown>) => Composition;
-  const convert = (compiled as { convert?: unknown } | null)?.convert;
-  if (typeof convert === "function") {
-    return (flat) => convert.call(compiled, flat) as Composition;
+  const compiled = compile(core.SOAP_WEB_TEMPLATE, { opt: SOAP_TEMPLATE_OPT }) as unknown;
+  if (typeof compiled !== "function") {
+    throw new TypeError(
+      "compileCanonicalConverter(SOAP_WEB_TEMPLATE, { opt }) did not return a function: adapt coreConverter() in bench/throughput/canonical.ts, or run with BENCH_CANONICAL=server",
+    );
   }
-  throw new TypeError(
-    "compileCanonicalConverter(SOAP_WEB_TEMPLATE) returned neither a function nor { convert }",
-  );
+  return compiled as (flat: Record<string, unknown>) => Composition;
 }
 
 async function serverRoundTrip(context: BenchContext, sample: PreparedNote): Promise<CanonicalSource> {
