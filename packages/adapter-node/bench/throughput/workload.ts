@@ -37,7 +37,7 @@ export interface PreparedNote {
   patientId: string;
   templateId: string;
   compositionUid: string;
-  /** The FLAT composition with its uid (`…/_uid`), as the engine sends it. */
+  /** The FLAT composition as the mapping built it (uid at `<root>/_uid`), as the engine sends it. */
   flat: Record<string, unknown>;
 }
 
@@ -84,11 +84,17 @@ export function prepareNote(row: Record<string, unknown>, systemId: string): Pre
   };
   const result = prepareSoapComposition(soapNoteFromRow(payload), { systemId });
   if (!result.ok) throw new Error(`sample note invalid: ${result.errors.map((e) => e.field).join(", ")}`);
-  const root = Object.keys(result.flat)[0]?.split("/")[0] ?? "";
+  // The mapping puts the uid at `<root>/_uid` (root = the first segment of a non-ctx key).
+  const root = Object.keys(result.flat)
+    .find((key) => !key.startsWith("ctx/"))
+    ?.split("/")[0];
+  if (!root || result.flat[`${root}/_uid`] !== result.compositionUid) {
+    throw new Error("sample note: the mapped FLAT does not carry its composition uid at <root>/_uid");
+  }
   return {
     patientId: result.ehrSubject.id,
     templateId: result.templateId,
     compositionUid: result.compositionUid,
-    flat: { ...result.flat, [`${root}/_uid`]: result.compositionUid },
+    flat: result.flat,
   };
 }
