@@ -53,7 +53,9 @@ Deno.test({
 
       // A provider signs a note: its doorbell rings for it.
       const note = await writeAndSignNote(sql);
-      const [job] = await sql<{ id: string }[]>`select id::text from ehr_sync.queue where note_id = ${note.noteId}`;
+      const [job] = await sql<
+        { id: string }[]
+      >`select id::text from ehr_sync.queue where note_id = ${note.noteId}`;
 
       await eventually(
         async () => ((await queueRowFor(sql, note.noteId))?.status === "succeeded" ? true : undefined),
@@ -78,7 +80,11 @@ Deno.test({
       const doorbell = await eventually(
         async () => {
           const rows = await sql<
-            { first_job_id: string | null; first_claim: number | null; first_claim_rung_for: boolean | null }[]
+            {
+              first_job_id: string | null;
+              first_claim: number | null;
+              first_claim_rung_for: boolean | null;
+            }[]
           >`
             select first_job_id::text, first_claim, first_claim_rung_for
               from ehr_sync_supabase.runs where trigger = 'doorbell' and run_id is not null`;
