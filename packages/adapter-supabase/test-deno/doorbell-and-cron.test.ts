@@ -28,13 +28,14 @@ interface RunsViewRow {
   http_status: number | null;
   delivered: number | null;
   first_claim: number | null;
+  first_claim_rung_for: boolean | null;
   call_id: number | null;
   run_id: number | null;
 }
 
 function runsView(sql: Sql) {
   return sql<RunsViewRow[]>`
-    select trigger, outcome, http_status, delivered, first_claim, call_id::int, run_id::int
+    select trigger, outcome, http_status, delivered, first_claim, first_claim_rung_for, call_id::int, run_id::int
       from ehr_sync_supabase.runs`;
 }
 
@@ -103,6 +104,8 @@ Deno.test({
         assert.equal(run?.http_status, 202);
         assert.equal(run?.delivered, 1);
         assert.equal(run?.first_claim, 1);
+        // …and that note was the one the doorbell rang for.
+        assert.equal(run?.first_claim_rung_for, true);
         assert.ok(run?.call_id !== null && run?.run_id !== null, JSON.stringify(run));
       });
 
