@@ -3,6 +3,8 @@
  * safe calls. Writes (POST/PUT/DELETE) are never retried here: whether a write may be repeated is
  * the caller's decision (the queue reconciles first), because EHRbase may have committed it.
  */
+// Bundled by tsup (core is a devDependency): the client keeps no runtime dependency.
+import { exponentialBackoffMs } from "@ehr-sync/core/backoff";
 import { type AuthHeaderSource, createAuth } from "./auth.js";
 import type { EhrbaseClientOptions } from "./config.js";
 import { resolveUrls } from "./config.js";
@@ -159,7 +161,7 @@ export class HttpTransport {
   }
 
   private delayFor(attempt: number, retryAfter: string | null): number {
-    const backoff = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
+    const backoff = exponentialBackoffMs(attempt, { baseMs: this.baseDelayMs, capMs: this.maxDelayMs });
     const asked = parseRetryAfterMs(retryAfter);
     return Math.min(this.maxDelayMs, Math.max(backoff, asked ?? 0));
   }

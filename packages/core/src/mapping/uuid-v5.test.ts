@@ -11,7 +11,11 @@ describe("uuidV5", () => {
     ["python.org", "6ba7b810-9dad-11d1-80b4-00c04fd430c8", "886313e1-3b8a-5372-9b90-0c9aee199e5d"],
     ["http://python.org/", "6ba7b811-9dad-11d1-80b4-00c04fd430c8", "4c565f0d-3f5a-5890-b41b-20cf47701c5e"],
     ["1.3.6.1", "6ba7b812-9dad-11d1-80b4-00c04fd430c8", "1447fa61-5277-5fef-a9b3-fbc6e44f4af3"],
-    ["cn=John Doe, o=Acme, c=US", "6ba7b814-9dad-11d1-80b4-00c04fd430c8", "5e4aea80-1ec1-53dd-b9ad-8a36b398e4e8"],
+    [
+      "cn=John Doe, o=Acme, c=US",
+      "6ba7b814-9dad-11d1-80b4-00c04fd430c8",
+      "5e4aea80-1ec1-53dd-b9ad-8a36b398e4e8",
+    ],
     // a name longer than one SHA-1 block (namespace + name > 64 bytes)
     ["x".repeat(200), "0ada7938-e4bb-53a7-985e-959ef75d41e4", "3702276d-578b-5b14-9b4d-aeaa7f448a77"],
   ])("gives %j in namespace %s the RFC uuid %s", (name, namespace, uuid) => {
