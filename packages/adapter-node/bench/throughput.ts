@@ -11,7 +11,7 @@ import { EhrbaseClient } from "@ehr-sync/ehrbase-client";
 import { basicAuthHeader, ehrbaseTestConfig, machineLine, writeBenchmarkSection } from "@ehr-sync/testkit";
 import { createLogger } from "../src/logger.js";
 import { createWorker } from "../src/worker.js";
-import { ehrbaseOptions, insertNotes, migratedDatabase, noteRow } from "../test/helpers/bed.js";
+import { ehrbaseOptions, insertNotes, migratedDatabase, sampleNoteRow } from "../test/helpers/bed.js";
 
 const NOTES = Number(process.env.BENCH_NOTES ?? 400);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -41,7 +41,7 @@ async function patientsWithEhrs(count: number): Promise<Map<string, string>> {
 }
 
 function sampleRows(patientIds: string[]): Record<string, unknown>[] {
-  return Array.from({ length: NOTES }, (_, i) => noteRow(patientIds[i % patientIds.length] as string));
+  return Array.from({ length: NOTES }, (_, i) => sampleNoteRow(patientIds[i % patientIds.length] as string));
 }
 
 /** Runs `task` over indexes 0..count-1 with at most `concurrency` in flight. */

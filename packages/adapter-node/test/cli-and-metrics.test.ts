@@ -13,7 +13,7 @@ import {
   ehrbaseOptions,
   insertNotes,
   migratedDatabase,
-  noteRow,
+  sampleNoteRow,
   type TestBed,
 } from "./helpers/bed.js";
 
@@ -54,8 +54,8 @@ describe("ehr-sync CLI", () => {
     await bed.pool.query("alter table public.soap_notes disable trigger ehr_sync_enqueue");
     const patient = `pat-${randomUUID()}`;
     const [good, bad] = await insertNotes(bed.pool, [
-      noteRow(patient),
-      noteRow(patient, { vitals: JSON.stringify({ pulse: { value: 76, unit: "furlongs" } }) }),
+      sampleNoteRow(patient),
+      sampleNoteRow(patient, { vitals: JSON.stringify({ pulse: { value: 76, unit: "furlongs" } }) }),
     ]);
     await bed.pool.query("alter table public.soap_notes enable trigger ehr_sync_enqueue");
     expect((await cli("backfill")).out).toContain("2 signed note(s) queued");
@@ -83,7 +83,7 @@ describe("ehr-sync CLI", () => {
 
 describe("metrics endpoint", () => {
   it("exposes depth by state, latency, attempts by outcome, EHRbase call latency and circuit state", async () => {
-    await insertNotes(bed.pool, [noteRow(`pat-${randomUUID()}`)]);
+    await insertNotes(bed.pool, [sampleNoteRow(`pat-${randomUUID()}`)]);
     const metrics = new WorkerMetrics();
     const worker = createWorker({ connectionString: bed.url, ehrbase: ehrbaseOptions(), metrics });
     await worker.runOnce();

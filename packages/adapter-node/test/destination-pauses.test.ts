@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WorkerMetrics } from "../src/metrics.js";
 import { queueStatus } from "../src/store/queue-status.js";
 import { createWorker } from "../src/worker.js";
-import { ehrbaseOptions, insertNotes, migratedDatabase, noteRow, type TestBed } from "./helpers/bed.js";
+import { ehrbaseOptions, insertNotes, migratedDatabase, sampleNoteRow, type TestBed } from "./helpers/bed.js";
 import { CredentialDroppingProxy } from "./helpers/credential-dropping-proxy.js";
 import { waitUntilDrained } from "./helpers/wait.js";
 
@@ -34,7 +34,7 @@ describe("destination pauses", () => {
     const policy = { baseDelayMs: 200, maxDelayMs: 3_000, maxAttempts: 3, maxAgeMs: 86_400_000 };
     const ids = await insertNotes(
       bed.pool,
-      Array.from({ length: 20 }, () => noteRow(`pat-${randomUUID()}`)),
+      Array.from({ length: 20 }, () => sampleNoteRow(`pat-${randomUUID()}`)),
     );
     proxy.dropCredentials = true;
     const metrics = new WorkerMetrics({ snapshotTtlMs: 0 });

@@ -7,7 +7,7 @@ import { ehrbaseTestConfig } from "@ehr-sync/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli-commands.js";
 import { createWorker } from "../src/worker.js";
-import { ehrbaseClient, insertNotes, migratedDatabase, noteRow, type TestBed } from "./helpers/bed.js";
+import { ehrbaseClient, insertNotes, migratedDatabase, sampleNoteRow, type TestBed } from "./helpers/bed.js";
 
 let bed: TestBed;
 
@@ -22,7 +22,7 @@ afterAll(async () => {
 describe("EHRbase credentials", () => {
   it("createWorker delivers with `ehrbase.auth` (an EhrbaseAuth) instead of username/password", async () => {
     const config = ehrbaseTestConfig();
-    const [id] = await insertNotes(bed.pool, [noteRow(`pat-${randomUUID()}`)]);
+    const [id] = await insertNotes(bed.pool, [sampleNoteRow(`pat-${randomUUID()}`)]);
     const worker = createWorker({
       connectionString: bed.url,
       ehrbase: {
@@ -40,7 +40,7 @@ describe("EHRbase credentials", () => {
   });
 
   it("the CLI sends EHRBASE_TOKEN as a bearer token: EHRbase refuses this one, so the destination pauses", async () => {
-    await insertNotes(bed.pool, [noteRow(`pat-${randomUUID()}`)]);
+    await insertNotes(bed.pool, [sampleNoteRow(`pat-${randomUUID()}`)]);
     const out: string[] = [];
     const code = await runCli(["run-once"], {
       env: {

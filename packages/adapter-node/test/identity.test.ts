@@ -14,7 +14,7 @@ import {
   ehrbaseOptions,
   insertNotes,
   migratedDatabase,
-  noteRow,
+  sampleNoteRow,
   type TestBed,
 } from "./helpers/bed.js";
 
@@ -44,9 +44,13 @@ describe("patient identity", () => {
   it("gives the same patient id in two namespaces two EHRs, each note in its own namespace's EHR", async () => {
     const patientId = `pat-${randomUUID()}`;
     // Clinic A's patient is synced first, so their EHR is known (and was cached) before clinic B signs.
-    const [noteA] = await insertNotes(bed.pool, [noteRow(patientId, { patient_namespace: "clinic-a" })]);
+    const [noteA] = await insertNotes(bed.pool, [
+      sampleNoteRow(patientId, { patient_namespace: "clinic-a" }),
+    ]);
     expect((await drain()).succeeded).toBe(1);
-    const [noteB] = await insertNotes(bed.pool, [noteRow(patientId, { patient_namespace: "clinic-b" })]);
+    const [noteB] = await insertNotes(bed.pool, [
+      sampleNoteRow(patientId, { patient_namespace: "clinic-b" }),
+    ]);
     expect((await drain()).succeeded).toBe(1);
 
     const ehrA = await ehrOf(patientId, "clinic-a");
@@ -74,7 +78,7 @@ describe("patient identity", () => {
       "select ehr_sync.attach_note_trigger('public.clinic_c_notes', 'patient_id', null, 'clinic-c')",
     );
     const patientId = `pat-${randomUUID()}`;
-    const { patient_namespace: _, ...row } = noteRow(patientId);
+    const { patient_namespace: _, ...row } = sampleNoteRow(patientId);
     const columns = Object.keys(row);
     await bed.pool.query(
       `insert into public.clinic_c_notes (${columns.join(", ")}) values (${columns.map((_c, i) => `$${i + 1}`).join(", ")})`,
@@ -90,13 +94,13 @@ describe("patient identity", () => {
 describe("only what was written is queued", () => {
   it("queues nothing for an INSERT … ON CONFLICT DO NOTHING that reuses a note's id, and leaves its composition", async () => {
     const patientId = `pat-${randomUUID()}`;
-    const original = noteRow(patientId, { subjective: "Original history as the provider signed it." });
+    const original = sampleNoteRow(patientId, { subjective: "Original history as the provider signed it." });
     await insertNotes(bed.pool, [original]);
     expect((await drain()).succeeded).toBe(1);
     const before = await bed.pool.query("select count(*)::int as n from ehr_sync.queue");
 
     // What PostgREST does with Prefer: resolution=ignore-duplicates: same id, other content, version 2.
-    const intruder = noteRow(`pat-${randomUUID()}`, {
+    const intruder = sampleNoteRow(`pat-${randomUUID()}`, {
       id: original.id,
       version: 2,
       subjective: "Content of another patient that must not reach this composition.",
@@ -133,8 +137,8 @@ describe("only what was written is queued", () => {
     await bed.pool.query("select ehr_sync.attach_note_trigger('public.soap_notes_clinic_b', 'patient_id')");
     const patientA = `pat-${randomUUID()}`;
     const patientB = `pat-${randomUUID()}`;
-    const first = noteRow(patientA, { subjective: "Table one: knee pain after a fall." });
-    const second = noteRow(patientB, { id: first.id, subjective: "Table two: seasonal allergies." });
+    const first = sampleNoteRow(patientA, { subjective: "Table one: knee pain after a fall." });
+    const second = sampleNoteRow(patientB, { id: first.id, subjective: "Table two: seasonal allergies." });
     await insertNotes(bed.pool, [first]);
     const columns = Object.keys(second);
     await bed.pool.query(

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { ehrbaseTestConfig } from "@ehr-sync/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { insertNotes, migratedDatabase, noteRow, type TestBed } from "./helpers/bed.js";
+import { insertNotes, migratedDatabase, sampleNoteRow, type TestBed } from "./helpers/bed.js";
 import { exited } from "./helpers/worker-process.js";
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -28,8 +28,8 @@ describe("poison jobs", () => {
     await bed.pool.query("select ehr_sync.set_retry_limits(3, 86400000)");
     const patient = `pat-${randomUUID()}`;
     const ids = await insertNotes(bed.pool, [
-      noteRow(patient, { plan: "POISON" }),
-      ...Array.from({ length: 4 }, () => noteRow(`pat-${randomUUID()}`)),
+      sampleNoteRow(patient, { plan: "POISON" }),
+      ...Array.from({ length: 4 }, () => sampleNoteRow(`pat-${randomUUID()}`)),
     ]);
     const poison = ids[0] as string;
     const config = ehrbaseTestConfig();

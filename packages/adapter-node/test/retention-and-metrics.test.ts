@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli-commands.js";
 import { WorkerMetrics } from "../src/metrics.js";
 import { queueStatus } from "../src/store/queue-status.js";
-import { insertNotes, migratedDatabase, noteRow, type TestBed } from "./helpers/bed.js";
+import { insertNotes, migratedDatabase, sampleNoteRow, type TestBed } from "./helpers/bed.js";
 
 let bed: TestBed;
 
@@ -36,7 +36,7 @@ describe("retention", () => {
   it("drops the note copy of delivered jobs past the period, keeps recent and dead ones, prunes old attempts", async () => {
     const ids = await insertNotes(
       bed.pool,
-      Array.from({ length: 6 }, () => noteRow(`pat-${randomUUID()}`)),
+      Array.from({ length: 6 }, () => sampleNoteRow(`pat-${randomUUID()}`)),
     );
     const job = (i: number) => `(select id from ehr_sync.queue where note_id = '${ids[i]}')`;
     // 0–2 delivered 10 days ago, 3 delivered today, 4 dead 10 days ago, 5 still waiting.

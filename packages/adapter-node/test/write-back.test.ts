@@ -17,7 +17,7 @@ import {
   ehrIdsOf,
   insertNotes,
   migratedDatabase,
-  noteRow,
+  sampleNoteRow,
   type TestBed,
 } from "./helpers/bed.js";
 
@@ -65,7 +65,9 @@ describe("status write-back", () => {
         for each row execute function public.refuse_some_statuses();`);
     const patient = `pat-${randomUUID()}`;
     const rows = Array.from({ length: 8 }, (_, i) =>
-      noteRow(patient, { plan: i === 3 ? "REFUSED by the app's own rule" : `Plan ${i}: rest and fluids.` }),
+      sampleNoteRow(patient, {
+        plan: i === 3 ? "REFUSED by the app's own rule" : `Plan ${i}: rest and fluids.`,
+      }),
     );
     const ids = await insertNotes(bed.pool, rows);
     const refused = ids[3] as string;
@@ -108,7 +110,7 @@ describe("status write-back", () => {
 
   it("keeps syncing other notes while the app holds one note row locked for 60 s, then completes it", async () => {
     await bed.pool.query("truncate ehr_sync.queue, ehr_sync.attempts, public.soap_notes");
-    const [held] = await insertNotes(bed.pool, [noteRow(`pat-${randomUUID()}`)]);
+    const [held] = await insertNotes(bed.pool, [sampleNoteRow(`pat-${randomUUID()}`)]);
     const locker = await bed.pool.connect();
     const worker = createWorker({
       databaseUrl: bed.url,
@@ -122,7 +124,7 @@ describe("status write-back", () => {
       const lockedAt = Date.now();
       const others = await insertNotes(
         bed.pool,
-        Array.from({ length: 30 }, () => noteRow(`pat-${randomUUID()}`)),
+        Array.from({ length: 30 }, () => sampleNoteRow(`pat-${randomUUID()}`)),
       );
       await worker.start();
       // Every other note is delivered and its row completed while the lock is still held (it is
