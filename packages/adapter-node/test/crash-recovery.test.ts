@@ -9,7 +9,7 @@ import { compositionsByNoteId, ehrIdsOf, nodeBedTest, signNotes } from "./helper
 import { countInState, sendsWithoutReconciliation, waitUntilDrained } from "./helpers/wait.js";
 import { exited, spawnWorker } from "./helpers/worker-process.js";
 
-const it = nodeBedTest("ehrsync_crash");
+const it = nodeBedTest("ehrsync_crash", { requiresEhrbase: true });
 
 describe("crash recovery", () => {
   it("loses and duplicates nothing when the worker is SIGKILLed five times", async ({ bed, ehrbase }) => {

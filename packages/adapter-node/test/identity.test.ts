@@ -17,7 +17,7 @@ import {
   sampleNoteRow,
 } from "./helpers/bed.js";
 
-const it = nodeBedTest("ehrsync_identity");
+const it = nodeBedTest("ehrsync_identity", { requiresEhrbase: true });
 
 async function drain(bed: Bed) {
   const worker = createWorker({ databaseUrl: bed.url, ehrbase: ehrbaseOptions(), concurrency: 2 });

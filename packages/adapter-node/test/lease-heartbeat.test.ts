@@ -14,7 +14,7 @@ import { EHRBASE_SYSTEM_ID } from "./helpers/system-id.js";
 
 const LEASE_SECONDS = 2;
 
-const it = nodeBedTest("ehrsync_heartbeat");
+const it = nodeBedTest("ehrsync_heartbeat", { requiresEhrbase: true });
 let proxy: DelayingProxy;
 
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import { createWorker } from "../src/worker.js";
 import { compositionsByNoteId, ehrbaseOptions, ehrIdsOf, nodeBedTest, signNotes } from "./helpers/bed.js";
 import { sendsWithoutReconciliation, waitUntilDrained } from "./helpers/wait.js";
 
-const it = nodeBedTest("ehrsync_multi");
+const it = nodeBedTest("ehrsync_multi", { requiresEhrbase: true });
 
 describe.each([2, 4])("%i workers at once", (workers) => {
   it("deliver every note once, with each send accounted for in the attempt log", async ({ bed, ehrbase }) => {

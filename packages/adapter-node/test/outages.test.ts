@@ -16,7 +16,7 @@ import { countInState, sendsWithoutReconciliation, waitUntilDrained } from "./he
 
 const OUTAGE_SECONDS = Number(process.env.EHR_SYNC_OUTAGE_SECONDS ?? 20);
 
-const it = nodeBedTest("ehrsync_outage");
+const it = nodeBedTest("ehrsync_outage", { requiresEhrbase: true });
 
 async function reset(bed: Bed) {
   await bed.pool.query("truncate ehr_sync.queue, ehr_sync.attempts");

@@ -16,7 +16,7 @@ import {
   signNotes,
 } from "./helpers/bed.js";
 
-const it = nodeBedTest("ehrsync_delivery");
+const it = nodeBedTest("ehrsync_delivery", { requiresEhrbase: true });
 
 describe("worker delivery", () => {
   it("turns 200 signed notes into exactly 200 compositions and completes every note row", async ({

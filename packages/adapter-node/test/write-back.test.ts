@@ -19,7 +19,7 @@ import {
   sampleNoteRow,
 } from "./helpers/bed.js";
 
-const it = nodeBedTest("ehrsync_writeback");
+const it = nodeBedTest("ehrsync_writeback", { requiresEhrbase: true });
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -17,6 +17,11 @@ export interface BedSetup<Ehrbase> {
   migrate: (url: string) => Promise<unknown>;
   /** A client for the test bed's EHRbase. */
   ehrbase: (config: EhrbaseTestConfig) => Ehrbase;
+  /**
+   * The file's tests need EHRbase even where they take no client (a worker they start talks to it):
+   * `bed` then fails first, naming EHRbase and how to start it, when it is not reachable.
+   */
+  requiresEhrbase?: boolean;
 }
 
 export interface Bed {
@@ -30,6 +35,7 @@ export function bedTest<Ehrbase>(setup: BedSetup<Ehrbase>) {
     test
       // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from this pattern
       .extend("bed", { scope: "file" }, async ({}, { onCleanup }): Promise<Bed> => {
+        if (setup.requiresEhrbase) await requireEhrbase();
         const database = await createTestDatabase(setup.prefix);
         const pool = new pg.Pool({ connectionString: database.url, max: 4 });
         // Tests that cut connections (outages, listener loss) make idle clients emit errors; the

@@ -15,10 +15,12 @@ export interface TestBed {
 /**
  * vitest's `it`/`test` with the bed fixtures: `async ({ bed, ehrbase }) => …` gets this file's own
  * migrated database (`bed.url`, `bed.pool`) and an EHRbase client, made once per file.
+ * `requiresEhrbase`: the file's workers talk to EHRbase, so a missing EHRbase fails `bed` first.
  */
-export function nodeBedTest(prefix: string) {
+export function nodeBedTest(prefix: string, options: { requiresEhrbase?: boolean } = {}) {
   return bedTest({
     prefix,
+    ...options,
     migrate,
     ehrbase: (config) =>
       new EhrbaseClient({
