@@ -119,8 +119,8 @@ export class HttpTransport {
     this.requestIdHeader = options.requestIdHeader ?? "x-request-id";
     this.requestId = options.requestId ?? randomRequestId;
     this.maxAttempts = Math.max(1, options.retry?.maxAttempts ?? 3);
-    this.baseDelayMs = options.retry?.baseDelayMs ?? 200;
-    this.maxDelayMs = options.retry?.maxDelayMs ?? 5_000;
+    this.baseDelayMs = nonNegativeMs("retry.baseDelayMs", options.retry?.baseDelayMs ?? 200);
+    this.maxDelayMs = nonNegativeMs("retry.maxDelayMs", options.retry?.maxDelayMs ?? 5_000);
   }
 
   async request(req: HttpRequest): Promise<HttpResponse> {
@@ -233,4 +233,12 @@ export class HttpTransport {
       clearTimeout(timer);
     }
   }
+}
+
+/** A delay option, refused at construction (naming it) rather than at the first retry. */
+function nonNegativeMs(field: string, value: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`EhrbaseClient: ${field} must be a finite number of milliseconds >= 0`);
+  }
+  return value;
 }
