@@ -15,6 +15,15 @@ export default defineConfig([
     target: "es2022",
   },
   {
+    // `@ehr-sync/core/backoff`: the backoff rule alone (no imports), for the client to bundle.
+    entry: { backoff: "src/queue/backoff.ts" },
+    format: ["esm", "cjs"],
+    dts: true,
+    sourcemap: false,
+    clean: false,
+    target: "es2022",
+  },
+  {
     // The OPT string is generated, not hand-written: a source map of it would only double its weight.
     entry: ["src/template.ts"],
     format: ["esm", "cjs"],

@@ -1,8 +1,8 @@
 /**
  * sql/pg_cron.sql applied for real, in the database pg_cron lives in (cron.database_name), with `app`
  * replaced by a fresh migrated test database: the three jobs are scheduled (once, however often the
- * file runs) with the right schedule and database, a real pg_cron tick rings the doorbell in the test
- * database (NOTIFY ehr_sync 'cron') and rescues an expired lease there, and the doorbell stays quiet
+ * file runs) with the right schedule and database, a real pg_cron tick sends the worker's wake-up in the
+ * test database (NOTIFY ehr_sync 'cron') and rescues an expired lease there, and the wake-up stays quiet
  * when nothing is due. The jobs are unscheduled afterwards, also when a test fails.
  */
 import { randomUUID } from "node:crypto";
@@ -17,11 +17,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const SQL_FILE = join(dirname(fileURLToPath(import.meta.url)), "..", "sql", "pg_cron.sql");
 const PREFIX = "ehrsync_nodecron";
-const DOORBELL = "ehr-sync-doorbell";
+/** The wake-up job (its pg_cron name predates the vocabulary and is kept for installed databases). */
+const WAKE_UP = "ehr-sync-doorbell";
 const RESCUE = "ehr-sync-rescue-leases";
 const PRUNE = "ehr-sync-prune-cron-history";
 const RETENTION = "ehr-sync-prune";
-const JOBS = [DOORBELL, RESCUE, PRUNE, RETENTION];
+const JOBS = [WAKE_UP, RESCUE, PRUNE, RETENTION];
 /** A tick comes at second 0 of every minute; allow for the scheduler's own latency on top. */
 const TICK_WAIT_MS = 75_000;
 
@@ -108,7 +109,7 @@ async function signNote(): Promise<string> {
 
 /** Pauses or resumes the two jobs that run in the test database (pg_cron's own switch). */
 async function setActive(active: boolean): Promise<void> {
-  for (const name of [DOORBELL, RESCUE]) {
+  for (const name of [WAKE_UP, RESCUE]) {
     await cron.query("select cron.alter_job(job_id := $1::bigint, active := $2)", [
       (await job(name)).jobid,
       active,
@@ -183,14 +184,14 @@ afterAll(async () => {
 });
 
 describe("examples/node-worker/sql/pg_cron.sql", () => {
-  it("schedules the doorbell, the lease rescue, retention and the history prune once, however often it runs", async () => {
+  it("schedules the wake-up, the lease rescue, retention and the history prune once, however often it runs", async () => {
     await applySqlFile();
     await applySqlFile();
     const jobs = await ehrSyncJobs();
     expect(
       jobs.map(({ jobname, schedule, database: db, active }) => ({ jobname, schedule, db, active })),
     ).toEqual([
-      { jobname: DOORBELL, schedule: "* * * * *", db: database.name, active: true },
+      { jobname: WAKE_UP, schedule: "* * * * *", db: database.name, active: true },
       { jobname: RETENTION, schedule: "37 3 * * *", db: database.name, active: true },
       { jobname: PRUNE, schedule: "17 3 * * *", db: cronDatabase, active: true },
       { jobname: RESCUE, schedule: "* * * * *", db: database.name, active: true },
@@ -203,8 +204,8 @@ describe("examples/node-worker/sql/pg_cron.sql", () => {
     expect((await job(PRUNE)).command).toContain("DELETE FROM cron.job_run_details");
   });
 
-  it("the doorbell's command notifies only while a job is due", async () => {
-    const command = (await job(DOORBELL)).command;
+  it("the wake-up's command notifies only while a job is due", async () => {
+    const command = (await job(WAKE_UP)).command;
     // The real jobs would interfere (a tick could notify too); the tick test below turns them back on.
     await setActive(false);
     await clearOfTick(5);
@@ -275,7 +276,7 @@ describe("examples/node-worker/sql/pg_cron.sql", () => {
     );
   });
 
-  it("a real pg_cron tick rings the doorbell and rescues an expired lease in the target database", async () => {
+  it("a real pg_cron tick sends the wake-up and rescues an expired lease in the target database", async () => {
     await setActive(true);
     expect((await ehrSyncJobs()).every((j) => j.active)).toBe(true);
     // Set up well clear of a tick, so the first tick after the set-up is the one that counts.
@@ -285,7 +286,7 @@ describe("examples/node-worker/sql/pg_cron.sql", () => {
     await expireLease(stale);
     const since = (await app.query<{ now: Date }>("select now()")).rows[0]?.now as Date;
     notifications.length = 0;
-    const doorbell = await job(DOORBELL);
+    const wakeUp = await job(WAKE_UP);
     const rescue = await job(RESCUE);
 
     const runOf = (jobid: string) =>
@@ -302,8 +303,8 @@ describe("examples/node-worker/sql/pg_cron.sql", () => {
         },
         TICK_WAIT_MS,
       );
-    const [doorbellRun, rescueRun] = await Promise.all([runOf(doorbell.jobid), runOf(rescue.jobid)]);
-    expect(doorbellRun).toMatchObject({ status: "succeeded", database: database.name });
+    const [wakeUpRun, rescueRun] = await Promise.all([runOf(wakeUp.jobid), runOf(rescue.jobid)]);
+    expect(wakeUpRun).toMatchObject({ status: "succeeded", database: database.name });
     expect(rescueRun).toMatchObject({ status: "succeeded", database: database.name });
     await waitFor(
       "NOTIFY ehr_sync 'cron'",

@@ -9,12 +9,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { machineLine, writeBenchmarkSection } from "@ehr-sync/testkit";
 import { createLogger } from "../src/logger.js";
 import { createWorker } from "../src/worker.js";
-import { ehrbaseOptions, migratedDatabase, noteRow } from "../test/helpers/bed.js";
+import { ehrbaseOptions, migratedDatabase, sampleNoteRow } from "../test/helpers/bed.js";
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const bed = await migratedDatabase("ehrsync_bench_memory");
-const template = noteRow("x");
+const template = sampleNoteRow("x");
 await bed.pool.query(
   `insert into ehr_sync.queue (note_id, note_version, patient_key, idempotency_key, payload)
    select id, 1, p, id || ':1', $1::jsonb || jsonb_build_object('id', id, 'patient_id', p)

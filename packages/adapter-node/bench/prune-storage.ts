@@ -8,11 +8,11 @@
  * Writes docs/benchmarks.md § adapter-node-retention.
  */
 import { machineLine, writeBenchmarkSection } from "@ehr-sync/testkit";
-import { migratedDatabase, noteRow } from "../test/helpers/bed.js";
+import { migratedDatabase, sampleNoteRow } from "../test/helpers/bed.js";
 
 const NOTES = Number(process.env.BENCH_NOTES ?? 1_000_000);
 const bed = await migratedDatabase("ehrsync_bench_retention");
-const template = noteRow("x");
+const template = sampleNoteRow("x");
 const payload = JSON.stringify({
   ...template,
   language: "en",

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { machineLine, percentile, writeBenchmarkSection } from "@ehr-sync/testkit";
 import { createLogger } from "../src/logger.js";
 import { createWorker } from "../src/worker.js";
-import { ehrbaseOptions, insertNotes, migratedDatabase, noteRow } from "../test/helpers/bed.js";
+import { ehrbaseOptions, insertNotes, migratedDatabase, sampleNoteRow } from "../test/helpers/bed.js";
 
 const NOTES = Number(process.env.BENCH_NOTES ?? 60);
 const bed = await migratedDatabase("ehrsync_bench_latency");
@@ -23,11 +23,11 @@ const worker = createWorker({
 });
 await worker.start();
 const patient = `pat-${randomUUID()}`;
-await insertNotes(bed.pool, [noteRow(patient)]); // warm-up: EHR creation, template, connections
+await insertNotes(bed.pool, [sampleNoteRow(patient)]); // warm-up: EHR creation, template, connections
 await sleep(1_000);
 latencies.length = 0;
 for (let i = 0; i < NOTES; i += 1) {
-  await insertNotes(bed.pool, [noteRow(patient)]);
+  await insertNotes(bed.pool, [sampleNoteRow(patient)]);
   await sleep(150);
 }
 while (latencies.length < NOTES) await sleep(50);

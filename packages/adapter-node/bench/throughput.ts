@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { loadavg } from "node:os";
 import { machineLine, writeBenchmarkSection } from "@ehr-sync/testkit";
-import { noteRow } from "../test/helpers/bed.js";
+import { sampleNoteRow } from "../test/helpers/bed.js";
 import { canonicalSource } from "./throughput/canonical.js";
 import { rateOf, type Timing } from "./throughput/clock.js";
 import { benchContext } from "./throughput/context.js";
@@ -23,7 +23,7 @@ import { benchCase, makeWorkload, prepareNote } from "./throughput/workload.js";
 const settings = readSettings();
 const context = await benchContext();
 // A sample note of its own (never one a timed path sends), for the canonical source's set-up.
-const sample = prepareNote(noteRow(`pat-${randomUUID()}`), context.systemId);
+const sample = prepareNote(sampleNoteRow(`pat-${randomUUID()}`), context.systemId);
 const canonical = await canonicalSource(context, settings, sample);
 
 const loadBefore = loadavg()[0] ?? 0;

@@ -4,10 +4,9 @@
  * so every worker reports the same truth.
  */
 import { createServer, type Server } from "node:http";
+import { QUEUE_STATES } from "@ehr-sync/core";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Db } from "./store/db.js";
-
-const STATES = ["pending", "leased", "retry_scheduled", "succeeded", "dead"] as const;
 
 interface Snapshot {
   counts: Record<string, number>;
@@ -67,7 +66,7 @@ export class WorkerMetrics {
       async collect() {
         const snapshot = await metrics.snapshot();
         if (!snapshot) return;
-        for (const state of STATES) this.set({ state }, snapshot.counts[state] ?? 0);
+        for (const state of QUEUE_STATES) this.set({ state }, snapshot.counts[state] ?? 0);
       },
     });
     new Gauge({

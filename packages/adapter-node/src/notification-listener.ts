@@ -5,6 +5,7 @@
  * (re)connect wakes the worker once, to pick up what was queued while nobody listened.
  */
 import pg from "pg";
+import { databaseRetryDelayMs } from "./database-retry-backoff.js";
 import type { Logger } from "./logger.js";
 
 export const CHANNEL = "ehr_sync";
@@ -81,7 +82,7 @@ export class NotificationListener {
     client.end().catch(() => {});
     if (this.stopped) return;
     this.failures += 1;
-    const delay = Math.min(10_000, 250 * 2 ** Math.min(this.failures, 6));
+    const delay = databaseRetryDelayMs(this.failures);
     this.options.logger.warn(
       { event: "listener_lost", retryInMs: delay },
       "LISTEN connection lost; polling meanwhile",

@@ -27,6 +27,7 @@ import {
 import { SOAP_TEMPLATE_OPT } from "@ehr-sync/core/template";
 import { EhrbaseClient, isEhrbaseClient } from "@ehr-sync/ehrbase-client";
 import pg from "pg";
+import { databaseRetryDelayMs } from "./database-retry-backoff.js";
 import { ehrbaseGateway } from "./ehrbase-gateway.js";
 import { withLoggedLookups } from "./logged-lookups.js";
 import { createLogger } from "./logger.js";
@@ -342,7 +343,7 @@ export function createWorker(options: WorkerOptions): Worker {
       } catch (error) {
         dbFailures += 1;
         logger.error({ event: "claim_failed", code: (error as { code?: string }).code });
-        await waitForWake(Math.min(10_000, 250 * 2 ** Math.min(dbFailures, 6)));
+        await waitForWake(databaseRetryDelayMs(dbFailures));
         continue;
       }
       for (const job of jobs) {

@@ -4,21 +4,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { CORPUS } from "../../core/test/corpus/notes.js";
 import { createLogger } from "../src/logger.js";
 import { createWorker } from "../src/worker.js";
-import { ehrbaseClient, ehrbaseOptions, migratedDatabase, type TestBed } from "./helpers/bed.js";
+import { ehrbaseOptions, nodeBedTest } from "./helpers/bed.js";
 
-let bed: TestBed;
-
-beforeAll(async () => {
-  await ehrbaseClient();
-  bed = await migratedDatabase("ehrsync_corpus");
-});
-afterAll(async () => {
-  await bed?.close();
-});
+const it = nodeBedTest("ehrsync_corpus", { requiresEhrbase: true });
 
 /** The note's free text, names and identifiers: what must never appear in a reason or a log line. */
 function sensitiveTexts(input: unknown): string[] {
@@ -46,7 +38,7 @@ const UNSTORABLE = [
 ];
 
 describe("adversarial corpus", () => {
-  it("buries rejected notes with PHI-free reasons and delivers the others", async () => {
+  it("buries rejected notes with PHI-free reasons and delivers the others", async ({ bed }) => {
     const keys = new Map<string, (typeof CORPUS)[number]>();
     // Some adversarial inputs (U+0000, lone surrogates, non-JSON values) cannot exist in a PostgreSQL
     // row at all: jsonb rejects them, so they never reach the queue. The rest go through the worker.

@@ -10,7 +10,7 @@ import { createTestDatabase } from "@ehr-sync/testkit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../src/migrate.js";
-import { insertNotes, migratedDatabase, noteRow, type TestBed } from "./helpers/bed.js";
+import { insertNotes, migratedDatabase, sampleNoteRow, type TestBed } from "./helpers/bed.js";
 
 let bed: TestBed;
 const db = () => bed.pool;
@@ -52,7 +52,7 @@ async function jobIdOf(noteId: string): Promise<string> {
 async function backlog(count: number): Promise<string[]> {
   return insertNotes(
     db(),
-    Array.from({ length: count }, () => noteRow(`pat-${randomUUID()}`)),
+    Array.from({ length: count }, () => sampleNoteRow(`pat-${randomUUID()}`)),
   );
 }
 
@@ -60,7 +60,7 @@ describe("claim_batch with the doorbell's first job id", () => {
   it("claims the rung-for job ahead of an older backlog, then fills the batch in the usual order", async () => {
     await reset();
     const older = await backlog(20);
-    const [rungFor] = await insertNotes(db(), [noteRow(`pat-${randomUUID()}`)]);
+    const [rungFor] = await insertNotes(db(), [sampleNoteRow(`pat-${randomUUID()}`)]);
     const claimed = await claim(5, await jobIdOf(rungFor as string));
     expect(claimed).toHaveLength(5);
     expect(claimed).toContain(rungFor);
@@ -71,7 +71,7 @@ describe("claim_batch with the doorbell's first job id", () => {
   it("NULL claims as before: the oldest first, the new note waits its turn", async () => {
     await reset();
     const older = await backlog(20);
-    const [newest] = await insertNotes(db(), [noteRow(`pat-${randomUUID()}`)]);
+    const [newest] = await insertNotes(db(), [sampleNoteRow(`pat-${randomUUID()}`)]);
     const claimed = await claim(5, null);
     expect(claimed).toEqual(older.slice(0, 5));
     expect(claimed).not.toContain(newest);
@@ -86,9 +86,9 @@ describe("claim_batch with the doorbell's first job id", () => {
     await reset("strict");
     const patient = `pat-${randomUUID()}`;
     await backlog(10);
-    const [earlier] = await insertNotes(db(), [noteRow(patient)]);
+    const [earlier] = await insertNotes(db(), [sampleNoteRow(patient)]);
     await backlog(10);
-    const [rungFor] = await insertNotes(db(), [noteRow(patient)]);
+    const [rungFor] = await insertNotes(db(), [sampleNoteRow(patient)]);
     const preferFrom = await jobIdOf(rungFor as string);
     // The whole queue fits in the batch: the patient's earlier note comes, the later one does not.
     const claimed = await claim(50, preferFrom);
@@ -111,7 +111,7 @@ describe("claim_batch with the doorbell's first job id", () => {
 
   it("supersede: a newer version the doorbell rang for waits for the version in flight", async () => {
     await reset("supersede");
-    const [noteId] = await insertNotes(db(), [noteRow(`pat-${randomUUID()}`)]);
+    const [noteId] = await insertNotes(db(), [sampleNoteRow(`pat-${randomUUID()}`)]);
     expect(await claim(1, null)).toEqual([noteId]);
     await db().query("update public.soap_notes set version = 2 where id = $1", [noteId]);
     const v2 = await jobIdOf(noteId as string);
@@ -121,7 +121,7 @@ describe("claim_batch with the doorbell's first job id", () => {
   it("keeps the pause switch, the probe after a pause, and suspects claimed alone", async () => {
     await reset();
     await backlog(5);
-    const [rungFor] = await insertNotes(db(), [noteRow(`pat-${randomUUID()}`)]);
+    const [rungFor] = await insertNotes(db(), [sampleNoteRow(`pat-${randomUUID()}`)]);
     const preferFrom = await jobIdOf(rungFor as string);
     await db().query("update ehr_sync.destination set paused_until = now() + interval '1 hour'");
     expect(await claim(10, preferFrom)).toEqual([]);
@@ -132,7 +132,7 @@ describe("claim_batch with the doorbell's first job id", () => {
     await reset();
     const [suspect] = await backlog(3);
     await db().query("update ehr_sync.queue set leases_lost = 1 where note_id = $1", [suspect]);
-    const [rung] = await insertNotes(db(), [noteRow(`pat-${randomUUID()}`)]);
+    const [rung] = await insertNotes(db(), [sampleNoteRow(`pat-${randomUUID()}`)]);
     // The rung-for note goes first, with the batch filled by the others, never with the suspect…
     const first = await claim(10, await jobIdOf(rung as string));
     expect(first).toContain(rung);
@@ -144,7 +144,7 @@ describe("claim_batch with the doorbell's first job id", () => {
   it("can be applied again without changing what is claimed", async () => {
     await reset();
     const older = await backlog(6);
-    const [rungFor] = await insertNotes(db(), [noteRow(`pat-${randomUUID()}`)]);
+    const [rungFor] = await insertNotes(db(), [sampleNoteRow(`pat-${randomUUID()}`)]);
     await db().query(migration0009?.sql as string);
     await db().query(migration0009?.sql as string);
     const forms = await db().query<{ args: string }>(

@@ -4,30 +4,16 @@
  */
 import { randomUUID } from "node:crypto";
 import { ehrbaseTestConfig } from "@ehr-sync/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Bed } from "@ehr-sync/testkit/bed";
+import { describe, expect } from "vitest";
 import { runCli } from "../src/cli-commands.js";
 import { WorkerMetrics } from "../src/metrics.js";
 import { createWorker } from "../src/worker.js";
-import {
-  ehrbaseClient,
-  ehrbaseOptions,
-  insertNotes,
-  migratedDatabase,
-  noteRow,
-  type TestBed,
-} from "./helpers/bed.js";
+import { ehrbaseOptions, insertNotes, nodeBedTest, sampleNoteRow } from "./helpers/bed.js";
 
-let bed: TestBed;
+const it = nodeBedTest("ehrsync_cli", { requiresEhrbase: true });
 
-beforeAll(async () => {
-  await ehrbaseClient();
-  bed = await migratedDatabase("ehrsync_cli");
-});
-afterAll(async () => {
-  await bed?.close();
-});
-
-async function cli(...argv: string[]) {
+async function cli(bed: Bed, ...argv: string[]) {
   const config = ehrbaseTestConfig();
   const out: string[] = [];
   const code = await runCli(argv, {
@@ -44,35 +30,35 @@ async function cli(...argv: string[]) {
 }
 
 describe("ehr-sync CLI", () => {
-  it("migrate is a no-op the second time", async () => {
-    const result = await cli("migrate");
+  it("migrate is a no-op the second time", async ({ bed }) => {
+    const result = await cli(bed, "migrate");
     expect(result.code).toBe(0);
     expect(result.out).toContain("0 applied");
   });
 
-  it("backfill, run-once, status with dead reasons, retry and requeue", async () => {
+  it("backfill, run-once, status with dead reasons, retry and requeue", async ({ bed }) => {
     await bed.pool.query("alter table public.soap_notes disable trigger ehr_sync_enqueue");
     const patient = `pat-${randomUUID()}`;
     const [good, bad] = await insertNotes(bed.pool, [
-      noteRow(patient),
-      noteRow(patient, { vitals: JSON.stringify({ pulse: { value: 76, unit: "furlongs" } }) }),
+      sampleNoteRow(patient),
+      sampleNoteRow(patient, { vitals: JSON.stringify({ pulse: { value: 76, unit: "furlongs" } }) }),
     ]);
     await bed.pool.query("alter table public.soap_notes enable trigger ehr_sync_enqueue");
-    expect((await cli("backfill")).out).toContain("2 signed note(s) queued");
+    expect((await cli(bed, "backfill")).out).toContain("2 signed note(s) queued");
 
-    expect((await cli("run-once", "--concurrency", "2")).out).toContain('"succeeded":1');
-    const status = await cli("status");
+    expect((await cli(bed, "run-once", "--concurrency", "2")).out).toContain('"succeeded":1');
+    const status = await cli(bed, "status");
     expect(status.out).toMatch(/succeeded 1 +dead 1/);
     expect(status.out).toContain("invalid-input");
     expect(status.out).not.toContain(patient);
-    const json = JSON.parse((await cli("status", "--json")).out);
+    const json = JSON.parse((await cli(bed, "status", "--json")).out);
     expect(json.dead[0].reason).toContain("vitals");
 
     const deadId = json.dead[0].id as string;
-    expect((await cli("retry", deadId)).out).toContain("1 dead job(s) queued again");
-    expect((await cli("run-once")).out).toContain('"dead":1');
-    await expect(cli("requeue")).rejects.toThrow(/--all/);
-    expect((await cli("requeue", "--all")).out).toContain("1 dead job(s) queued again");
+    expect((await cli(bed, "retry", deadId)).out).toContain("1 dead job(s) queued again");
+    expect((await cli(bed, "run-once")).out).toContain('"dead":1');
+    await expect(cli(bed, "requeue")).rejects.toThrow(/--all/);
+    expect((await cli(bed, "requeue", "--all")).out).toContain("1 dead job(s) queued again");
     const notes = await bed.pool.query(
       "select id::text, ehr_sync_status from public.soap_notes where id = any($1::uuid[])",
       [[good, bad]],
@@ -82,8 +68,10 @@ describe("ehr-sync CLI", () => {
 });
 
 describe("metrics endpoint", () => {
-  it("exposes depth by state, latency, attempts by outcome, EHRbase call latency and circuit state", async () => {
-    await insertNotes(bed.pool, [noteRow(`pat-${randomUUID()}`)]);
+  it("exposes depth by state, latency, attempts by outcome, EHRbase call latency and circuit state", async ({
+    bed,
+  }) => {
+    await insertNotes(bed.pool, [sampleNoteRow(`pat-${randomUUID()}`)]);
     const metrics = new WorkerMetrics();
     const worker = createWorker({ connectionString: bed.url, ehrbase: ehrbaseOptions(), metrics });
     await worker.runOnce();

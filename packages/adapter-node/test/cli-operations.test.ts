@@ -15,7 +15,7 @@ import {
   ehrbaseClient,
   insertNotes,
   migratedDatabase,
-  noteRow,
+  sampleNoteRow,
   signNotes,
   type TestBed,
 } from "./helpers/bed.js";
@@ -87,7 +87,11 @@ describe("ehr-sync requeue --all", () => {
   it("gives every dead job a fresh retry window and touches no other job", async () => {
     await reset();
     const patient = `pat-${randomUUID()}`;
-    await insertNotes(bed.pool, [noteRow(patient), noteRow(patient, badVitals), noteRow(patient, badVitals)]);
+    await insertNotes(bed.pool, [
+      sampleNoteRow(patient),
+      sampleNoteRow(patient, badVitals),
+      sampleNoteRow(patient, badVitals),
+    ]);
     expect((await cli("run-once")).code).toBe(0);
     const before = await bed.pool.query<{ id: string; state: string; attempts: number }>(
       "select id::text, state, attempts from ehr_sync.queue order by id",

@@ -3,33 +3,16 @@
  * zero lost and zero duplicate compositions in EHRbase, every note completed.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { EhrbaseClient } from "@ehr-sync/ehrbase-client";
 import { ehrbaseTestConfig } from "@ehr-sync/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  compositionsByNoteId,
-  ehrbaseClient,
-  ehrIdsOf,
-  migratedDatabase,
-  signNotes,
-  type TestBed,
-} from "./helpers/bed.js";
+import { describe, expect } from "vitest";
+import { compositionsByNoteId, ehrIdsOf, nodeBedTest, signNotes } from "./helpers/bed.js";
 import { countInState, sendsWithoutReconciliation, waitUntilDrained } from "./helpers/wait.js";
 import { exited, spawnWorker } from "./helpers/worker-process.js";
 
-let bed: TestBed;
-let ehrbase: EhrbaseClient;
-
-beforeAll(async () => {
-  ehrbase = await ehrbaseClient();
-  bed = await migratedDatabase("ehrsync_crash");
-});
-afterAll(async () => {
-  await bed?.close();
-});
+const it = nodeBedTest("ehrsync_crash", { requiresEhrbase: true });
 
 describe("crash recovery", () => {
-  it("loses and duplicates nothing when the worker is SIGKILLed five times", async () => {
+  it("loses and duplicates nothing when the worker is SIGKILLed five times", async ({ bed, ehrbase }) => {
     const noteIds = await signNotes(bed.pool, 500, 100);
     const config = ehrbaseTestConfig();
     const env = {

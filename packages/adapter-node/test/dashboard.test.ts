@@ -20,7 +20,7 @@ import {
   ehrbaseOptions,
   insertNotes,
   migratedDatabase,
-  noteRow,
+  sampleNoteRow,
   type TestBed,
 } from "./helpers/bed.js";
 import { launchChromium } from "./helpers/browser.js";
@@ -43,7 +43,7 @@ const marks: string[] = [];
 /** A note with text and identifiers unique to this run, so finding them anywhere means a leak. */
 function uniqueNote(patientId: string): Record<string, unknown> {
   const mark = randomUUID();
-  const row = noteRow(patientId, {
+  const row = sampleNoteRow(patientId, {
     subjective: `Sore throat for three days, worse at night ${mark}-S.`,
     objective: `Mild pharyngeal erythema on video ${mark}-O.`,
     assessment: `Viral pharyngitis ${mark}-A.`,

@@ -8,33 +8,33 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ehrbaseTestConfig } from "@ehr-sync/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect } from "vitest";
 import { WorkerMetrics } from "../src/metrics.js";
 import { queueStatus } from "../src/store/queue-status.js";
 import { createWorker } from "../src/worker.js";
-import { ehrbaseOptions, insertNotes, migratedDatabase, noteRow, type TestBed } from "./helpers/bed.js";
+import { ehrbaseOptions, insertNotes, nodeBedTest, sampleNoteRow } from "./helpers/bed.js";
 import { CredentialDroppingProxy } from "./helpers/credential-dropping-proxy.js";
 import { waitUntilDrained } from "./helpers/wait.js";
 
-let bed: TestBed;
+const it = nodeBedTest("ehrsync_pauses");
 let proxy: CredentialDroppingProxy;
 
 beforeAll(async () => {
-  bed = await migratedDatabase("ehrsync_pauses");
   proxy = new CredentialDroppingProxy(new URL(ehrbaseTestConfig().baseUrl));
   await proxy.start();
 });
 afterAll(async () => {
   await proxy?.stop();
-  await bed?.close();
 });
 
 describe("destination pauses", () => {
-  it("probes a destination that answers 401 ever more rarely, spends no attempt, and syncs all after recovery", async () => {
+  it("probes a destination that answers 401 ever more rarely, spends no attempt, and syncs all after recovery", async ({
+    bed,
+  }) => {
     const policy = { baseDelayMs: 200, maxDelayMs: 3_000, maxAttempts: 3, maxAgeMs: 86_400_000 };
     const ids = await insertNotes(
       bed.pool,
-      Array.from({ length: 20 }, () => noteRow(`pat-${randomUUID()}`)),
+      Array.from({ length: 20 }, () => sampleNoteRow(`pat-${randomUUID()}`)),
     );
     proxy.dropCredentials = true;
     const metrics = new WorkerMetrics({ snapshotTtlMs: 0 });

@@ -4,25 +4,19 @@
  */
 import { randomUUID } from "node:crypto";
 import { ehrbaseTestConfig } from "@ehr-sync/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { runCli } from "../src/cli-commands.js";
 import { createWorker } from "../src/worker.js";
-import { ehrbaseClient, insertNotes, migratedDatabase, noteRow, type TestBed } from "./helpers/bed.js";
+import { insertNotes, nodeBedTest, sampleNoteRow } from "./helpers/bed.js";
 
-let bed: TestBed;
-
-beforeAll(async () => {
-  await ehrbaseClient();
-  bed = await migratedDatabase("ehrsync_auth");
-});
-afterAll(async () => {
-  await bed?.close();
-});
+const it = nodeBedTest("ehrsync_auth", { requiresEhrbase: true });
 
 describe("EHRbase credentials", () => {
-  it("createWorker delivers with `ehrbase.auth` (an EhrbaseAuth) instead of username/password", async () => {
+  it("createWorker delivers with `ehrbase.auth` (an EhrbaseAuth) instead of username/password", async ({
+    bed,
+  }) => {
     const config = ehrbaseTestConfig();
-    const [id] = await insertNotes(bed.pool, [noteRow(`pat-${randomUUID()}`)]);
+    const [id] = await insertNotes(bed.pool, [sampleNoteRow(`pat-${randomUUID()}`)]);
     const worker = createWorker({
       connectionString: bed.url,
       ehrbase: {
@@ -39,8 +33,10 @@ describe("EHRbase credentials", () => {
     expect(row.rows[0].ehr_composition_uid).toMatch(/::/);
   });
 
-  it("the CLI sends EHRBASE_TOKEN as a bearer token: EHRbase refuses this one, so the destination pauses", async () => {
-    await insertNotes(bed.pool, [noteRow(`pat-${randomUUID()}`)]);
+  it("the CLI sends EHRBASE_TOKEN as a bearer token: EHRbase refuses this one, so the destination pauses", async ({
+    bed,
+  }) => {
+    await insertNotes(bed.pool, [sampleNoteRow(`pat-${randomUUID()}`)]);
     const out: string[] = [];
     const code = await runCli(["run-once"], {
       env: {
@@ -61,7 +57,7 @@ describe("EHRbase credentials", () => {
     await bed.pool.query("update ehr_sync.destination set paused_until = null, consecutive_pauses = 0");
   });
 
-  it("the CLI refuses to start without any EHRbase credentials, naming the variables", async () => {
+  it("the CLI refuses to start without any EHRbase credentials, naming the variables", async ({ bed }) => {
     await expect(
       runCli(["run-once"], {
         env: { DATABASE_URL: bed.url, EHRBASE_URL: ehrbaseTestConfig().baseUrl },

@@ -6,21 +6,17 @@
  */
 import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { createWorker } from "../src/worker.js";
-import { ehrbaseOptions, migratedDatabase, signNotes, type TestBed } from "./helpers/bed.js";
+import { ehrbaseOptions, nodeBedTest, signNotes } from "./helpers/bed.js";
 import { countInState } from "./helpers/wait.js";
 
-let bed: TestBed;
-beforeAll(async () => {
-  bed = await migratedDatabase("ehrsync_shutdown");
-});
-afterAll(async () => {
-  await bed?.close();
-});
+const it = nodeBedTest("ehrsync_shutdown");
 
 describe("graceful shutdown", () => {
-  it("releases the leases of jobs still in flight after the grace period, without counting an attempt", async () => {
+  it("releases the leases of jobs still in flight after the grace period, without counting an attempt", async ({
+    bed,
+  }) => {
     const sockets = new Set<net.Socket>();
     const silent = net.createServer((socket) => {
       sockets.add(socket);

@@ -6,51 +6,48 @@
 import { randomUUID } from "node:crypto";
 import { SOAP_TEMPLATE_ID } from "@ehr-sync/core";
 import type { EhrbaseClient, FlatComposition } from "@ehr-sync/ehrbase-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Bed } from "@ehr-sync/testkit/bed";
+import { describe, expect } from "vitest";
 import { createWorker } from "../src/worker.js";
 import {
   compositionsByNoteId,
-  ehrbaseClient,
   ehrbaseOptions,
   insertNotes,
-  migratedDatabase,
-  noteRow,
-  type TestBed,
+  nodeBedTest,
+  sampleNoteRow,
 } from "./helpers/bed.js";
 
-let bed: TestBed;
-let ehrbase: EhrbaseClient;
+const it = nodeBedTest("ehrsync_identity", { requiresEhrbase: true });
 
-beforeAll(async () => {
-  ehrbase = await ehrbaseClient();
-  bed = await migratedDatabase("ehrsync_identity");
-});
-afterAll(async () => {
-  await bed?.close();
-});
-
-async function drain() {
+async function drain(bed: Bed) {
   const worker = createWorker({ databaseUrl: bed.url, ehrbase: ehrbaseOptions(), concurrency: 2 });
   return worker.runOnce();
 }
 
-async function ehrOf(id: string, namespace: string): Promise<string> {
+async function ehrOf(ehrbase: EhrbaseClient, id: string, namespace: string): Promise<string> {
   const ehr = await ehrbase.ehrs.getBySubject({ id, namespace });
   if (!ehr) throw new Error(`no EHR in EHRbase for the subject in namespace ${namespace}`);
   return ehr.ehr_id.value;
 }
 
 describe("patient identity", () => {
-  it("gives the same patient id in two namespaces two EHRs, each note in its own namespace's EHR", async () => {
+  it("gives the same patient id in two namespaces two EHRs, each note in its own namespace's EHR", async ({
+    bed,
+    ehrbase,
+  }) => {
     const patientId = `pat-${randomUUID()}`;
     // Clinic A's patient is synced first, so their EHR is known (and was cached) before clinic B signs.
-    const [noteA] = await insertNotes(bed.pool, [noteRow(patientId, { patient_namespace: "clinic-a" })]);
-    expect((await drain()).succeeded).toBe(1);
-    const [noteB] = await insertNotes(bed.pool, [noteRow(patientId, { patient_namespace: "clinic-b" })]);
-    expect((await drain()).succeeded).toBe(1);
+    const [noteA] = await insertNotes(bed.pool, [
+      sampleNoteRow(patientId, { patient_namespace: "clinic-a" }),
+    ]);
+    expect((await drain(bed)).succeeded).toBe(1);
+    const [noteB] = await insertNotes(bed.pool, [
+      sampleNoteRow(patientId, { patient_namespace: "clinic-b" }),
+    ]);
+    expect((await drain(bed)).succeeded).toBe(1);
 
-    const ehrA = await ehrOf(patientId, "clinic-a");
-    const ehrB = await ehrOf(patientId, "clinic-b");
+    const ehrA = await ehrOf(ehrbase, patientId, "clinic-a");
+    const ehrB = await ehrOf(ehrbase, patientId, "clinic-b");
     expect(ehrB).not.toBe(ehrA);
     const inA = await compositionsByNoteId(ehrbase, [ehrA], [noteA as string, noteB as string]);
     const inB = await compositionsByNoteId(ehrbase, [ehrB], [noteA as string, noteB as string]);
@@ -65,7 +62,10 @@ describe("patient identity", () => {
     ]);
   });
 
-  it("takes the namespace from a constant when the table has no namespace column", async () => {
+  it("takes the namespace from a constant when the table has no namespace column", async ({
+    bed,
+    ehrbase,
+  }) => {
     await bed.pool.query(
       `create table public.clinic_c_notes (like public.soap_notes including defaults including constraints)`,
     );
@@ -74,29 +74,32 @@ describe("patient identity", () => {
       "select ehr_sync.attach_note_trigger('public.clinic_c_notes', 'patient_id', null, 'clinic-c')",
     );
     const patientId = `pat-${randomUUID()}`;
-    const { patient_namespace: _, ...row } = noteRow(patientId);
+    const { patient_namespace: _, ...row } = sampleNoteRow(patientId);
     const columns = Object.keys(row);
     await bed.pool.query(
       `insert into public.clinic_c_notes (${columns.join(", ")}) values (${columns.map((_c, i) => `$${i + 1}`).join(", ")})`,
       Object.values(row),
     );
-    expect((await drain()).succeeded).toBe(1);
-    const ehrC = await ehrOf(patientId, "clinic-c");
+    expect((await drain(bed)).succeeded).toBe(1);
+    const ehrC = await ehrOf(ehrbase, patientId, "clinic-c");
     const found = await compositionsByNoteId(ehrbase, [ehrC], [row.id as string]);
     expect([...found.keys()]).toEqual([row.id]);
   });
 });
 
 describe("only what was written is queued", () => {
-  it("queues nothing for an INSERT … ON CONFLICT DO NOTHING that reuses a note's id, and leaves its composition", async () => {
+  it("queues nothing for an INSERT … ON CONFLICT DO NOTHING that reuses a note's id, and leaves its composition", async ({
+    bed,
+    ehrbase,
+  }) => {
     const patientId = `pat-${randomUUID()}`;
-    const original = noteRow(patientId, { subjective: "Original history as the provider signed it." });
+    const original = sampleNoteRow(patientId, { subjective: "Original history as the provider signed it." });
     await insertNotes(bed.pool, [original]);
-    expect((await drain()).succeeded).toBe(1);
+    expect((await drain(bed)).succeeded).toBe(1);
     const before = await bed.pool.query("select count(*)::int as n from ehr_sync.queue");
 
     // What PostgREST does with Prefer: resolution=ignore-duplicates: same id, other content, version 2.
-    const intruder = noteRow(`pat-${randomUUID()}`, {
+    const intruder = sampleNoteRow(`pat-${randomUUID()}`, {
       id: original.id,
       version: 2,
       subjective: "Content of another patient that must not reach this composition.",
@@ -110,9 +113,9 @@ describe("only what was written is queued", () => {
     expect(written.rowCount).toBe(0);
     const after = await bed.pool.query("select count(*)::int as n from ehr_sync.queue");
     expect(after.rows[0].n).toBe(before.rows[0].n);
-    expect((await drain()).succeeded).toBe(0);
+    expect((await drain(bed)).succeeded).toBe(0);
 
-    const ehr = await ehrOf(patientId, "ehr_sync_node_test");
+    const ehr = await ehrOf(ehrbase, patientId, "ehr_sync_node_test");
     const uid = (
       await bed.pool.query("select ehr_composition_uid from public.soap_notes where id = $1", [original.id])
     ).rows[0].ehr_composition_uid as string;
@@ -126,26 +129,26 @@ describe("only what was written is queued", () => {
     expect(texts).not.toContain("Content of another patient that must not reach this composition.");
   });
 
-  it("delivers every note of two attached tables whose note ids overlap", async () => {
+  it("delivers every note of two attached tables whose note ids overlap", async ({ bed, ehrbase }) => {
     await bed.pool.query(
       "create table public.soap_notes_clinic_b (like public.soap_notes including defaults including constraints)",
     );
     await bed.pool.query("select ehr_sync.attach_note_trigger('public.soap_notes_clinic_b', 'patient_id')");
     const patientA = `pat-${randomUUID()}`;
     const patientB = `pat-${randomUUID()}`;
-    const first = noteRow(patientA, { subjective: "Table one: knee pain after a fall." });
-    const second = noteRow(patientB, { id: first.id, subjective: "Table two: seasonal allergies." });
+    const first = sampleNoteRow(patientA, { subjective: "Table one: knee pain after a fall." });
+    const second = sampleNoteRow(patientB, { id: first.id, subjective: "Table two: seasonal allergies." });
     await insertNotes(bed.pool, [first]);
     const columns = Object.keys(second);
     await bed.pool.query(
       `insert into public.soap_notes_clinic_b (${columns.join(", ")}) values (${columns.map((_c, i) => `$${i + 1}`).join(", ")})`,
       Object.values(second),
     );
-    expect((await drain()).succeeded).toBe(2);
+    expect((await drain(bed)).succeeded).toBe(2);
 
     const found = await Promise.all(
       [patientA, patientB].map(async (p) => {
-        const ehr = await ehrOf(p, "ehr_sync_node_test");
+        const ehr = await ehrOf(ehrbase, p, "ehr_sync_node_test");
         const result = await ehrbase.aql.query<[string]>(
           "SELECT c/uid/value FROM EHR e CONTAINS COMPOSITION c[openEHR-EHR-COMPOSITION.encounter.v1] " +
             `WHERE e/ehr_id/value = '${ehr}'`,

@@ -5,38 +5,25 @@
  * forced), which rescue + reconcile would otherwise hide.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { EhrbaseClient } from "@ehr-sync/ehrbase-client";
 import { ehrbaseTestConfig } from "@ehr-sync/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect } from "vitest";
 import { createWorker } from "../src/worker.js";
-import {
-  compositionsByNoteId,
-  ehrbaseClient,
-  ehrbaseOptions,
-  ehrIdsOf,
-  migratedDatabase,
-  signNotes,
-  type TestBed,
-} from "./helpers/bed.js";
+import { compositionsByNoteId, ehrbaseOptions, ehrIdsOf, nodeBedTest, signNotes } from "./helpers/bed.js";
 import { DelayingProxy } from "./helpers/delaying-proxy.js";
 import { EHRBASE_SYSTEM_ID } from "./helpers/system-id.js";
 
 const LEASE_SECONDS = 2;
 
-let bed: TestBed;
-let ehrbase: EhrbaseClient;
+const it = nodeBedTest("ehrsync_heartbeat", { requiresEhrbase: true });
 let proxy: DelayingProxy;
 
 beforeAll(async () => {
-  ehrbase = await ehrbaseClient();
-  bed = await migratedDatabase("ehrsync_heartbeat");
   const target = new URL(ehrbaseTestConfig().baseUrl);
   proxy = new DelayingProxy(target.hostname, Number(target.port || 80));
   await proxy.start();
 });
 afterAll(async () => {
   await proxy?.stop();
-  await bed?.close();
 });
 
 interface JobRow {
@@ -48,7 +35,10 @@ interface JobRow {
 }
 
 describe("lease heartbeat", () => {
-  it("keeps a delivery slower than its lease from being rescued: one attempt, no reconcile", async () => {
+  it("keeps a delivery slower than its lease from being rescued: one attempt, no reconcile", async ({
+    bed,
+    ehrbase,
+  }) => {
     const base = new URL(ehrbaseTestConfig().baseUrl);
     // Each request reaches EHRbase a second late; a first delivery makes at least three (look the
     // patient's EHR up, create it, create the composition), so it outlasts a two-second lease.

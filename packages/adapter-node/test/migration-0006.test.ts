@@ -10,7 +10,7 @@ import { createTestDatabase } from "@ehr-sync/testkit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../src/migrate.js";
-import { insertNotes, noteRow } from "./helpers/bed.js";
+import { insertNotes, sampleNoteRow } from "./helpers/bed.js";
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let pool: pg.Pool;
@@ -32,8 +32,8 @@ describe("migration 0006 on a database in use", () => {
   it("rebuilds keys, empties the EHR map, re-attaches the triggers, and changes nothing a second time", async () => {
     const patient = `pat-${randomUUID()}`;
     const [delivered, waiting] = await insertNotes(pool, [
-      noteRow(patient, { patient_namespace: "clinic-a" }),
-      noteRow(patient, { patient_namespace: "clinic-b" }),
+      sampleNoteRow(patient, { patient_namespace: "clinic-a" }),
+      sampleNoteRow(patient, { patient_namespace: "clinic-b" }),
     ]);
     // As 0005 left them: keys without table or namespace, an EHR remembered by the patient id alone.
     const legacyEhr = randomUUID();

@@ -6,23 +6,15 @@
  */
 import { randomUUID } from "node:crypto";
 import { createSoapMapping, SOAP_WEB_TEMPLATE, soapNoteFromRow } from "@ehr-sync/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { createWorker } from "../src/worker.js";
-import { ehrbaseClient, ehrbaseOptions, migratedDatabase, signNotes, type TestBed } from "./helpers/bed.js";
+import { ehrbaseOptions, nodeBedTest, signNotes } from "./helpers/bed.js";
 import { EHRBASE_SYSTEM_ID } from "./helpers/system-id.js";
 
-let bed: TestBed;
-
-beforeAll(async () => {
-  await ehrbaseClient();
-  bed = await migratedDatabase("ehrsync_missing_template");
-});
-afterAll(async () => {
-  await bed?.close();
-});
+const it = nodeBedTest("ehrsync_missing_template", { requiresEhrbase: true });
 
 describe("a template EHRbase does not have", () => {
-  it("pauses the destination without spending attempts; no note goes dead", async () => {
+  it("pauses the destination without spending attempts; no note goes dead", async ({ bed }) => {
     const templateId = `ehr_sync.never_uploaded_${randomUUID().slice(0, 8)}.v1`;
     await signNotes(bed.pool, 3, 3);
     const worker = createWorker({

@@ -2,33 +2,15 @@
  * Two and four workers draining one queue at once: every note delivered exactly once, and the
  * attempt log shows no note sent twice without a reconciliation in between.
  */
-import type { EhrbaseClient } from "@ehr-sync/ehrbase-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { createWorker } from "../src/worker.js";
-import {
-  compositionsByNoteId,
-  ehrbaseClient,
-  ehrbaseOptions,
-  ehrIdsOf,
-  migratedDatabase,
-  signNotes,
-  type TestBed,
-} from "./helpers/bed.js";
+import { compositionsByNoteId, ehrbaseOptions, ehrIdsOf, nodeBedTest, signNotes } from "./helpers/bed.js";
 import { sendsWithoutReconciliation, waitUntilDrained } from "./helpers/wait.js";
 
-let bed: TestBed;
-let ehrbase: EhrbaseClient;
-
-beforeAll(async () => {
-  ehrbase = await ehrbaseClient();
-  bed = await migratedDatabase("ehrsync_multi");
-});
-afterAll(async () => {
-  await bed?.close();
-});
+const it = nodeBedTest("ehrsync_multi", { requiresEhrbase: true });
 
 describe.each([2, 4])("%i workers at once", (workers) => {
-  it("deliver every note once, with each send accounted for in the attempt log", async () => {
+  it("deliver every note once, with each send accounted for in the attempt log", async ({ bed, ehrbase }) => {
     await bed.pool.query("truncate ehr_sync.queue, ehr_sync.attempts");
     const noteIds = await signNotes(bed.pool, 150, 30);
     const running = Array.from({ length: workers }, (_, i) =>

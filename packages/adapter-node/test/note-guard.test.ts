@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorker } from "../src/worker.js";
-import { ehrbaseOptions, insertNotes, migratedDatabase, noteRow, type TestBed } from "./helpers/bed.js";
+import { ehrbaseOptions, insertNotes, migratedDatabase, sampleNoteRow, type TestBed } from "./helpers/bed.js";
 
 let bed: TestBed;
 const suffix = randomUUID().slice(0, 8);
@@ -63,7 +63,7 @@ async function asApp<T extends pg.QueryResultRow>(sql: string, values: unknown[]
 
 describe("a signed note changes only as a new version", () => {
   it("refuses un-signing or editing at the same version, and queues the re-signed new version", async () => {
-    const [id] = await insertNotes(bed.pool, [noteRow(`pat-${randomUUID()}`)]);
+    const [id] = await insertNotes(bed.pool, [sampleNoteRow(`pat-${randomUUID()}`)]);
     await expect(
       bed.pool.query("update public.soap_notes set status = 'draft' where id = $1", [id]),
     ).rejects.toMatchObject({ code: "55000", detail: "Changed without raising version: status." });
@@ -90,7 +90,7 @@ describe("a signed note changes only as a new version", () => {
   });
 
   it("a note deleted and written again at its version keeps its job and status; other content is refused", async () => {
-    const row = noteRow(`pat-${randomUUID()}`);
+    const row = sampleNoteRow(`pat-${randomUUID()}`);
     await insertNotes(bed.pool, [row]);
     const job = await bed.pool.query("select id, lease_token from ehr_sync.queue where note_id = $1", [
       row.id,
@@ -128,7 +128,7 @@ describe("a signed note changes only as a new version", () => {
 
 describe("the sync status belongs to ehr-sync", () => {
   it("an app role cannot forge any write-back column, by update or insert, even with ehr-sync's flag", async () => {
-    const [id] = await insertNotes(bed.pool, [noteRow(`pat-${randomUUID()}`)]);
+    const [id] = await insertNotes(bed.pool, [sampleNoteRow(`pat-${randomUUID()}`)]);
     const forgeries: Record<string, string> = {
       ehr_sync_status: "'completed'",
       ehr_sync_error: "'fine'",
@@ -151,7 +151,7 @@ describe("the sync status belongs to ehr-sync", () => {
           "'",
       ),
     ).rejects.toMatchObject({ code: "42501" });
-    const forged = noteRow(`pat-${randomUUID()}`, { ehr_sync_status: "completed" });
+    const forged = sampleNoteRow(`pat-${randomUUID()}`, { ehr_sync_status: "completed" });
     const columns = Object.keys(forged);
     await expect(
       asApp(
@@ -171,7 +171,7 @@ describe("the sync status belongs to ehr-sync", () => {
       ehr_synced_at: null,
     });
     // The app role itself still signs notes: the trigger queues them on its behalf.
-    const signed = noteRow(`pat-${randomUUID()}`);
+    const signed = sampleNoteRow(`pat-${randomUUID()}`);
     const signedColumns = Object.keys(signed);
     await asApp(
       `insert into public.soap_notes (${signedColumns.join(", ")}) values (${signedColumns.map((_c, i) => `$${i + 1}`).join(", ")})`,
@@ -185,7 +185,7 @@ describe("the sync status belongs to ehr-sync", () => {
 
   it("a worker connected as a role that owns nothing still delivers and writes back", async () => {
     await bed.pool.query("truncate ehr_sync.queue");
-    const [id] = await insertNotes(bed.pool, [noteRow(`pat-${randomUUID()}`)]);
+    const [id] = await insertNotes(bed.pool, [sampleNoteRow(`pat-${randomUUID()}`)]);
     const url = new URL(bed.url);
     url.username = workerRole;
     url.password = "worker-secret";

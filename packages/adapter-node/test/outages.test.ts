@@ -7,34 +7,18 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { EhrbaseClient } from "@ehr-sync/ehrbase-client";
 import { ehrbaseTestConfig } from "@ehr-sync/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Bed } from "@ehr-sync/testkit/bed";
+import { describe, expect } from "vitest";
 import { createWorker } from "../src/worker.js";
-import {
-  compositionsByNoteId,
-  ehrbaseClient,
-  ehrbaseOptions,
-  ehrIdsOf,
-  migratedDatabase,
-  signNotes,
-  type TestBed,
-} from "./helpers/bed.js";
+import { compositionsByNoteId, ehrbaseOptions, ehrIdsOf, nodeBedTest, signNotes } from "./helpers/bed.js";
 import { TcpProxy } from "./helpers/tcp-proxy.js";
 import { countInState, sendsWithoutReconciliation, waitUntilDrained } from "./helpers/wait.js";
 
 const OUTAGE_SECONDS = Number(process.env.EHR_SYNC_OUTAGE_SECONDS ?? 20);
 
-let bed: TestBed;
-let ehrbase: EhrbaseClient;
+const it = nodeBedTest("ehrsync_outage", { requiresEhrbase: true });
 
-beforeAll(async () => {
-  ehrbase = await ehrbaseClient();
-  bed = await migratedDatabase("ehrsync_outage");
-});
-afterAll(async () => {
-  await bed?.close();
-});
-
-async function reset() {
+async function reset(bed: Bed) {
   await bed.pool.query("truncate ehr_sync.queue, ehr_sync.attempts");
   await bed.pool.query("update ehr_sync.destination set paused_until = null, consecutive_pauses = 0");
 }
@@ -47,7 +31,7 @@ async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 60_000) {
   }
 }
 
-async function expectAllDelivered(noteIds: string[]) {
+async function expectAllDelivered(bed: Bed, ehrbase: EhrbaseClient, noteIds: string[]) {
   expect(await countInState(bed.pool, "dead")).toBe(0);
   expect(await countInState(bed.pool, "succeeded")).toBe(noteIds.length);
   const found = await compositionsByNoteId(ehrbase, await ehrIdsOf(bed.pool), noteIds);
@@ -57,8 +41,11 @@ async function expectAllDelivered(noteIds: string[]) {
 }
 
 describe("outages", () => {
-  it(`EHRbase unreachable for ${OUTAGE_SECONDS} s mid-run: items wait, none goes dead, all complete`, async () => {
-    await reset();
+  it(`EHRbase unreachable for ${OUTAGE_SECONDS} s mid-run: items wait, none goes dead, all complete`, async ({
+    bed,
+    ehrbase,
+  }) => {
+    await reset(bed);
     const target = new URL(ehrbaseTestConfig().baseUrl);
     const proxy = new TcpProxy(target.hostname, Number(target.port || 80));
     const port = await proxy.start();
@@ -85,11 +72,14 @@ describe("outages", () => {
       await worker.stop();
       await proxy.stop();
     }
-    await expectAllDelivered(noteIds);
+    await expectAllDelivered(bed, ehrbase, noteIds);
   });
 
-  it("a wrong EHRbase password pauses the destination instead of burning attempts", async () => {
-    await reset();
+  it("a wrong EHRbase password pauses the destination instead of burning attempts", async ({
+    bed,
+    ehrbase,
+  }) => {
+    await reset(bed);
     const noteIds = await signNotes(bed.pool, 10, 2);
     const wrong = createWorker({
       connectionString: bed.url,
@@ -120,11 +110,14 @@ describe("outages", () => {
     await bed.pool.query("update ehr_sync.destination set paused_until = null");
     const summary = await right.runOnce();
     expect(summary.succeeded).toBe(10);
-    await expectAllDelivered(noteIds);
+    await expectAllDelivered(bed, ehrbase, noteIds);
   });
 
-  it("PostgreSQL unreachable mid-run: the worker reconnects and finishes, nothing lost", async () => {
-    await reset();
+  it("PostgreSQL unreachable mid-run: the worker reconnects and finishes, nothing lost", async ({
+    bed,
+    ehrbase,
+  }) => {
+    await reset(bed);
     const db = new URL(bed.url);
     const proxy = new TcpProxy(db.hostname, Number(db.port || 5432));
     const port = await proxy.start();
@@ -155,6 +148,6 @@ describe("outages", () => {
       await worker.stop();
       await proxy.stop();
     }
-    await expectAllDelivered(noteIds);
+    await expectAllDelivered(bed, ehrbase, noteIds);
   });
 });

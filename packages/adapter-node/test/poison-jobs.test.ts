@@ -9,27 +9,22 @@ import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { ehrbaseTestConfig } from "@ehr-sync/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { insertNotes, migratedDatabase, noteRow, type TestBed } from "./helpers/bed.js";
+import { describe, expect } from "vitest";
+import { insertNotes, nodeBedTest, sampleNoteRow } from "./helpers/bed.js";
 import { exited } from "./helpers/worker-process.js";
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
-let bed: TestBed;
-
-beforeAll(async () => {
-  bed = await migratedDatabase("ehrsync_poison");
-});
-afterAll(async () => {
-  await bed?.close();
-});
+const it = nodeBedTest("ehrsync_poison");
 
 describe("poison jobs", () => {
-  it("dead-letters a note that kills its worker each time, after max attempts, and delivers the rest", async () => {
+  it("dead-letters a note that kills its worker each time, after max attempts, and delivers the rest", async ({
+    bed,
+  }) => {
     await bed.pool.query("select ehr_sync.set_retry_limits(3, 86400000)");
     const patient = `pat-${randomUUID()}`;
     const ids = await insertNotes(bed.pool, [
-      noteRow(patient, { plan: "POISON" }),
-      ...Array.from({ length: 4 }, () => noteRow(`pat-${randomUUID()}`)),
+      sampleNoteRow(patient, { plan: "POISON" }),
+      ...Array.from({ length: 4 }, () => sampleNoteRow(`pat-${randomUUID()}`)),
     ]);
     const poison = ids[0] as string;
     const config = ehrbaseTestConfig();

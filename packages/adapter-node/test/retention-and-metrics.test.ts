@@ -5,23 +5,17 @@
  */
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import type { Bed } from "@ehr-sync/testkit/bed";
 import type pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { runCli } from "../src/cli-commands.js";
 import { WorkerMetrics } from "../src/metrics.js";
 import { queueStatus } from "../src/store/queue-status.js";
-import { insertNotes, migratedDatabase, noteRow, type TestBed } from "./helpers/bed.js";
+import { insertNotes, nodeBedTest, sampleNoteRow } from "./helpers/bed.js";
 
-let bed: TestBed;
+const it = nodeBedTest("ehrsync_retention");
 
-beforeAll(async () => {
-  bed = await migratedDatabase("ehrsync_retention");
-});
-afterAll(async () => {
-  await bed?.close();
-});
-
-async function cli(args: string[]): Promise<string[]> {
+async function cli(bed: Bed, args: string[]): Promise<string[]> {
   const lines: string[] = [];
   const code = await runCli(args, {
     env: { DATABASE_URL: bed.url },
@@ -33,10 +27,12 @@ async function cli(args: string[]): Promise<string[]> {
 }
 
 describe("retention", () => {
-  it("drops the note copy of delivered jobs past the period, keeps recent and dead ones, prunes old attempts", async () => {
+  it("drops the note copy of delivered jobs past the period, keeps recent and dead ones, prunes old attempts", async ({
+    bed,
+  }) => {
     const ids = await insertNotes(
       bed.pool,
-      Array.from({ length: 6 }, () => noteRow(`pat-${randomUUID()}`)),
+      Array.from({ length: 6 }, () => sampleNoteRow(`pat-${randomUUID()}`)),
     );
     const job = (i: number) => `(select id from ehr_sync.queue where note_id = '${ids[i]}')`;
     // 0–2 delivered 10 days ago, 3 delivered today, 4 dead 10 days ago, 5 still waiting.
@@ -60,7 +56,7 @@ describe("retention", () => {
     expect(before.storage.queueBytes).toBeGreaterThan(0);
     expect(before.storage.attemptsBytes).toBeGreaterThan(0);
 
-    const printed = await cli(["prune", "--payload-days", "7", "--attempt-days", "30"]);
+    const printed = await cli(bed, ["prune", "--payload-days", "7", "--attempt-days", "30"]);
     expect(printed).toEqual(["3 note copies dropped, 5 attempt rows deleted"]);
 
     const rows = await bed.pool.query<{ note_id: string; has_payload: boolean; pruned: boolean }>(
@@ -73,23 +69,25 @@ describe("retention", () => {
     const left = await bed.pool.query<{ n: number }>("select count(*)::int as n from ehr_sync.attempts");
     expect(left.rows[0]?.n).toBe(1);
     // The dead job keeps its copy, so it can still be requeued; a pruned one cannot be.
-    expect(await cli(["requeue", "--all"])).toEqual(["1 dead job(s) queued again"]);
+    expect(await cli(bed, ["requeue", "--all"])).toEqual(["1 dead job(s) queued again"]);
 
     // Dead jobs' copies go only when asked.
     await bed.pool.query(
       `update ehr_sync.queue set state = 'dead', completed_at = now() - interval '10 days' where id = ${job(4)}`,
     );
-    expect(await cli(["prune", "--dead-payload-days", "7"])).toEqual([
+    expect(await cli(bed, ["prune", "--dead-payload-days", "7"])).toEqual([
       "1 note copies dropped, 0 attempt rows deleted",
     ]);
-    expect(await cli(["requeue", "--all"])).toEqual(["0 dead job(s) queued again"]);
-    const status = await cli(["status"]);
+    expect(await cli(bed, ["requeue", "--all"])).toEqual(["0 dead job(s) queued again"]);
+    const status = await cli(bed, ["status"]);
     expect(status.some((line) => /^storage: queue \d+\.\d MB, attempts \d+\.\d MB$/.test(line))).toBe(true);
   });
 });
 
 describe("metrics", () => {
-  it("binds 127.0.0.1 by default and reads the database once per snapshot period however often it is scraped", async () => {
+  it("binds 127.0.0.1 by default and reads the database once per snapshot period however often it is scraped", async ({
+    bed,
+  }) => {
     let statements = 0;
     const counting = {
       query: (...args: Parameters<pg.Pool["query"]>) => {

@@ -17,7 +17,7 @@ import { pauseDestination } from "../src/store/pause-destination.js";
 import { releaseJob } from "../src/store/release-job.js";
 import { requeueDead } from "../src/store/requeue-dead.js";
 import { rescheduleJob } from "../src/store/reschedule-job.js";
-import { insertNotes, migratedDatabase, noteRow, type TestBed } from "./helpers/bed.js";
+import { insertNotes, migratedDatabase, sampleNoteRow, type TestBed } from "./helpers/bed.js";
 
 let bed: TestBed;
 const db = () => bed.pool;
@@ -99,7 +99,7 @@ describe("note trigger", () => {
     listener.on("notification", (n) => heard.push(n.channel));
     await listener.query("listen ehr_sync");
     try {
-      const [id] = await insertNotes(db(), [noteRow("pat-a", { status: "draft" })]);
+      const [id] = await insertNotes(db(), [sampleNoteRow("pat-a", { status: "draft" })]);
       expect((await db().query("select count(*)::int as n from ehr_sync.queue")).rows[0].n).toBe(0);
 
       const client = await db().connect();
@@ -129,7 +129,7 @@ describe("note trigger", () => {
 
   it("queues an amendment (new version) again, and refuses an edit of a signed note at the same version", async () => {
     await reset();
-    const [id] = await insertNotes(db(), [noteRow("pat-b")]);
+    const [id] = await insertNotes(db(), [sampleNoteRow("pat-b")]);
     await expect(
       db().query("update public.soap_notes set plan = plan || ' (typo fixed)' where id = $1", [id]),
     ).rejects.toMatchObject({ code: "55000", detail: "Changed without raising version: plan." });
@@ -143,7 +143,11 @@ describe("note trigger", () => {
   it("backfills notes signed before installation, once", async () => {
     await reset();
     await db().query("alter table public.soap_notes disable trigger ehr_sync_enqueue");
-    await insertNotes(db(), [noteRow("pat-c"), noteRow("pat-c"), noteRow("pat-c", { status: "draft" })]);
+    await insertNotes(db(), [
+      sampleNoteRow("pat-c"),
+      sampleNoteRow("pat-c"),
+      sampleNoteRow("pat-c", { status: "draft" }),
+    ]);
     await db().query("alter table public.soap_notes enable trigger ehr_sync_enqueue");
     expect(await backfillNotes(db(), "public.soap_notes")).toBe(2);
     expect(await backfillNotes(db(), "public.soap_notes")).toBe(0);
@@ -155,7 +159,7 @@ describe("claiming and fencing", () => {
     await reset("independent");
     await insertNotes(
       db(),
-      Array.from({ length: 40 }, () => noteRow(`pat-${randomUUID()}`)),
+      Array.from({ length: 40 }, () => sampleNoteRow(`pat-${randomUUID()}`)),
     );
     const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => claimBatch(db(), `w${i}`, 10, 30)));
     const ids = claims.flat().map((j) => j.id);
@@ -166,7 +170,7 @@ describe("claiming and fencing", () => {
 
   it("fences every transition by the lease token", async () => {
     await reset();
-    await insertNotes(db(), [noteRow("pat-d")]);
+    await insertNotes(db(), [sampleNoteRow("pat-d")]);
     const [job] = await claimBatch(db(), "w1", 1, 30);
     if (!job) throw new Error("expected a job");
     const stale = { ...job, leaseToken: randomUUID() };
@@ -192,7 +196,7 @@ describe("claiming and fencing", () => {
 
   it("rescues an expired lease with one attempt counted and a reconcile flag; the old holder is fenced out", async () => {
     await reset();
-    await insertNotes(db(), [noteRow("pat-e")]);
+    await insertNotes(db(), [sampleNoteRow("pat-e")]);
     const [first] = await claimBatch(db(), "w1", 1, 1);
     if (!first) throw new Error("expected a job");
     await db().query(
@@ -209,7 +213,7 @@ describe("claiming and fencing", () => {
 
   it("releases without counting an attempt, and reschedules on the database clock", async () => {
     await reset();
-    await insertNotes(db(), [noteRow("pat-f")]);
+    await insertNotes(db(), [sampleNoteRow("pat-f")]);
     const [job] = await claimBatch(db(), "w1", 1, 30);
     expect(await releaseJob(db(), job!)).toBe(true);
     expect((await jobRow(job!.id)).attempts).toBe(0);
@@ -234,7 +238,7 @@ describe("claiming and fencing", () => {
 describe("destination pause", () => {
   it("blocks every claim until paused_until, without spending the job's attempt", async () => {
     await reset("independent");
-    await insertNotes(db(), [noteRow("pat-p1"), noteRow("pat-p2")]);
+    await insertNotes(db(), [sampleNoteRow("pat-p1"), sampleNoteRow("pat-p2")]);
     const [job] = await claimBatch(db(), "w1", 1, 30);
     if (!job) throw new Error("expected a job");
     expect(
@@ -257,7 +261,7 @@ describe("destination pause", () => {
 describe("ordering", () => {
   it("strict: a patient's newer note waits for the older one; a dead job does not block", async () => {
     await reset("strict");
-    await insertNotes(db(), [noteRow("pat-g"), noteRow("pat-g"), noteRow("pat-h")]);
+    await insertNotes(db(), [sampleNoteRow("pat-g"), sampleNoteRow("pat-g"), sampleNoteRow("pat-h")]);
     const first = await claimBatch(db(), "w1", 10, 30);
     const key = (id: string) => `ehr_sync_node_test|${id}`;
     expect(first.map((j) => j.patientKey).sort()).toEqual([key("pat-g"), key("pat-h")]);
@@ -270,7 +274,7 @@ describe("ordering", () => {
 
   it("supersede: a newer version of a note replaces an older one nobody is working on", async () => {
     await reset("supersede");
-    const [id] = await insertNotes(db(), [noteRow("pat-i")]);
+    const [id] = await insertNotes(db(), [sampleNoteRow("pat-i")]);
     await db().query("update public.soap_notes set version = 2 where id = $1", [id]);
     const states = await db().query(
       "select note_version, state, superseded_by is not null as s from ehr_sync.queue order by 1",
@@ -285,7 +289,7 @@ describe("ordering", () => {
 
   it("supersede: versions of one note in flight go in order", async () => {
     await reset("supersede");
-    const [id] = await insertNotes(db(), [noteRow("pat-j")]);
+    const [id] = await insertNotes(db(), [sampleNoteRow("pat-j")]);
     const [v1] = await claimBatch(db(), "w1", 10, 30);
     await db().query("update public.soap_notes set version = 2 where id = $1", [id]);
     expect(await claimBatch(db(), "w2", 10, 30)).toEqual([]);
@@ -297,7 +301,7 @@ describe("ordering", () => {
 describe("dead jobs and write-back", () => {
   it("writes status back to the note row: failed with a PHI-free reason, then completed after a requeue", async () => {
     await reset();
-    const [id] = await insertNotes(db(), [noteRow("pat-k")]);
+    const [id] = await insertNotes(db(), [sampleNoteRow("pat-k")]);
     const [job] = await claimBatch(db(), "w1", 1, 30);
     await buryJob(db(), job!, { errorClass: "invalid-input", reason: "invalid note: vitals.pulse" });
     let note = await db().query(
@@ -330,7 +334,7 @@ describe("dead jobs and write-back", () => {
 
   it("keeps the attempt log append-only", async () => {
     await reset();
-    await insertNotes(db(), [noteRow("pat-l")]);
+    await insertNotes(db(), [sampleNoteRow("pat-l")]);
     const [job] = await claimBatch(db(), "w1", 1, 30);
     await db().query("select ehr_sync.record_attempt($1, 'w1', $2, 'create', 204, 12, 'success', null)", [
       job!.id,
@@ -341,7 +345,7 @@ describe("dead jobs and write-back", () => {
 
   it("completes many jobs in one statement, logging every attempt, completing only those whose lease holds", async () => {
     await reset("independent");
-    await insertNotes(db(), [noteRow("pat-m"), noteRow("pat-m"), noteRow("pat-n")]);
+    await insertNotes(db(), [sampleNoteRow("pat-m"), sampleNoteRow("pat-m"), sampleNoteRow("pat-n")]);
     const jobs = await claimBatch(db(), "w1", 3, 30);
     expect(jobs).toHaveLength(3);
     const [a, b, c] = jobs as [QueueJob, QueueJob, QueueJob];
@@ -432,7 +436,7 @@ describe("dead jobs and write-back", () => {
 
   it("hands out the patient's EHR id with the claimed job once ehr_sync.patient_ehr knows it", async () => {
     await reset("independent");
-    await insertNotes(db(), [noteRow("pat-known"), noteRow("pat-new")]);
+    await insertNotes(db(), [sampleNoteRow("pat-known"), sampleNoteRow("pat-new")]);
     const ehrId = randomUUID();
     await db().query("select ehr_sync.remember_ehr('ehr_sync_node_test|pat-known', $1::uuid)", [ehrId]);
     const jobs = await claimBatch(db(), "w1", 2, 30);

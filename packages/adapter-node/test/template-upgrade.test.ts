@@ -14,7 +14,7 @@ import {
   ehrbaseOptions,
   insertNotes,
   migratedDatabase,
-  noteRow,
+  sampleNoteRow,
   type TestBed,
 } from "./helpers/bed.js";
 
@@ -36,7 +36,7 @@ afterAll(async () => {
 describe("an amendment after a template upgrade", () => {
   it("keeps the composition's own template", async () => {
     expect(SOAP_TEMPLATE_ID).not.toBe(PREVIOUS_TEMPLATE_ID);
-    const row = noteRow(`pat-${randomUUID()}`, { plan: "Plan as first signed." });
+    const row = sampleNoteRow(`pat-${randomUUID()}`, { plan: "Plan as first signed." });
     await insertNotes(bed.pool, [row]);
     // Delivered by the previous release: the same FLAT, committed under the previous template id.
     const queued = await bed.pool.query("select payload from ehr_sync.queue where note_id = $1", [row.id]);

@@ -18,7 +18,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli-commands.js";
 import { createWorker } from "../src/worker.js";
-import { compositionsByNoteId, ehrbaseClient, ehrbaseOptions, noteRow } from "./helpers/bed.js";
+import { compositionsByNoteId, ehrbaseClient, ehrbaseOptions, sampleNoteRow } from "./helpers/bed.js";
 
 const NAMESPACE = "patients";
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -91,7 +91,7 @@ beforeAll(async () => {
     ["completed", 2],
   ] as const) {
     for (let i = 0; i < count; i++) {
-      const { patient_namespace: _, ...row } = noteRow(`pat-${randomUUID()}`);
+      const { patient_namespace: _, ...row } = sampleNoteRow(`pat-${randomUUID()}`);
       const columns = Object.keys(row);
       await db.query(
         `insert into public.soap_notes (${columns.join(", ")}) values (${columns.map((_c, j) => `$${j + 1}`).join(", ")})`,
@@ -136,7 +136,7 @@ beforeAll(async () => {
   // ehr-sync installed next to the old setup (as `ehr-sync migrate` does), before the upgrade; a note
   // signed meanwhile is queued by both triggers.
   await cli("migrate");
-  const { patient_namespace: _, ...row } = noteRow(`pat-${randomUUID()}`);
+  const { patient_namespace: _, ...row } = sampleNoteRow(`pat-${randomUUID()}`);
   const columns = Object.keys(row);
   await db.query(
     `insert into public.soap_notes (${columns.join(", ")}) values (${columns.map((_c, j) => `$${j + 1}`).join(", ")})`,

@@ -4,34 +4,25 @@
  * composition, and adversarial notes end dead with PHI-free reasons without holding others up.
  */
 import { randomUUID } from "node:crypto";
-import type { EhrbaseClient } from "@ehr-sync/ehrbase-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { createWorker } from "../src/worker.js";
 import {
   compositionsByNoteId,
-  ehrbaseClient,
   ehrbaseOptions,
   ehrIdsOf,
   insertNotes,
-  migratedDatabase,
-  noteRow,
+  nodeBedTest,
+  sampleNoteRow,
   signNotes,
-  type TestBed,
 } from "./helpers/bed.js";
 
-let bed: TestBed;
-let ehrbase: EhrbaseClient;
-
-beforeAll(async () => {
-  ehrbase = await ehrbaseClient();
-  bed = await migratedDatabase("ehrsync_delivery");
-});
-afterAll(async () => {
-  await bed?.close();
-});
+const it = nodeBedTest("ehrsync_delivery", { requiresEhrbase: true });
 
 describe("worker delivery", () => {
-  it("turns 200 signed notes into exactly 200 compositions and completes every note row", async () => {
+  it("turns 200 signed notes into exactly 200 compositions and completes every note row", async ({
+    bed,
+    ehrbase,
+  }) => {
     // A long-running worker, started before the notes are signed: NOTIFY wakes it, drain() waits.
     const worker = createWorker({ databaseUrl: bed.url, ehrbase: ehrbaseOptions(), concurrency: 8 });
     await worker.start();
@@ -62,8 +53,11 @@ describe("worker delivery", () => {
     }
   });
 
-  it("sends an amended note as a new version of the same composition (PUT), never a second one", async () => {
-    const [id] = await insertNotes(bed.pool, [noteRow(`pat-${randomUUID()}`)]);
+  it("sends an amended note as a new version of the same composition (PUT), never a second one", async ({
+    bed,
+    ehrbase,
+  }) => {
+    const [id] = await insertNotes(bed.pool, [sampleNoteRow(`pat-${randomUUID()}`)]);
     const worker = () =>
       createWorker({ connectionString: bed.url, ehrbase: ehrbaseOptions(), concurrency: 2 });
     await worker().runOnce();

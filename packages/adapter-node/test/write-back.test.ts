@@ -6,31 +6,20 @@
  */
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { EhrbaseClient } from "@ehr-sync/ehrbase-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Bed } from "@ehr-sync/testkit/bed";
+import { describe, expect } from "vitest";
 import { queueStatus } from "../src/store/queue-status.js";
 import { createWorker } from "../src/worker.js";
 import {
   compositionsByNoteId,
-  ehrbaseClient,
   ehrbaseOptions,
   ehrIdsOf,
   insertNotes,
-  migratedDatabase,
-  noteRow,
-  type TestBed,
+  nodeBedTest,
+  sampleNoteRow,
 } from "./helpers/bed.js";
 
-let bed: TestBed;
-let ehrbase: EhrbaseClient;
-
-beforeAll(async () => {
-  ehrbase = await ehrbaseClient();
-  bed = await migratedDatabase("ehrsync_writeback");
-});
-afterAll(async () => {
-  await bed?.close();
-});
+const it = nodeBedTest("ehrsync_writeback", { requiresEhrbase: true });
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -42,7 +31,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-async function sendsOf(noteId: string): Promise<string[]> {
+async function sendsOf(bed: Bed, noteId: string): Promise<string[]> {
   const r = await bed.pool.query<{ action: string }>(
     `select a.action from ehr_sync.attempts a join ehr_sync.queue q on q.id = a.job_id
       where q.note_id = $1 and a.action in ('create', 'update') order by a.id`,
@@ -52,7 +41,10 @@ async function sendsOf(noteId: string): Promise<string[]> {
 }
 
 describe("status write-back", () => {
-  it("completes a job whose write-back an app rule refuses, once, without holding back its neighbours", async () => {
+  it("completes a job whose write-back an app rule refuses, once, without holding back its neighbours", async ({
+    bed,
+    ehrbase,
+  }) => {
     await bed.pool.query(`
       create function public.refuse_some_statuses() returns trigger language plpgsql as $$
       begin
@@ -65,7 +57,9 @@ describe("status write-back", () => {
         for each row execute function public.refuse_some_statuses();`);
     const patient = `pat-${randomUUID()}`;
     const rows = Array.from({ length: 8 }, (_, i) =>
-      noteRow(patient, { plan: i === 3 ? "REFUSED by the app's own rule" : `Plan ${i}: rest and fluids.` }),
+      sampleNoteRow(patient, {
+        plan: i === 3 ? "REFUSED by the app's own rule" : `Plan ${i}: rest and fluids.`,
+      }),
     );
     const ids = await insertNotes(bed.pool, rows);
     const refused = ids[3] as string;
@@ -101,14 +95,16 @@ describe("status write-back", () => {
       refused,
     ]);
     expect(caught.rows[0].ehr_sync_status).toBe("completed");
-    expect(await sendsOf(refused)).toEqual(["create"]);
+    expect(await sendsOf(bed, refused)).toEqual(["create"]);
     const found = await compositionsByNoteId(ehrbase, await ehrIdsOf(bed.pool), ids);
     expect([...found.values()].map((uids) => uids.length)).toEqual(ids.map(() => 1));
   });
 
-  it("keeps syncing other notes while the app holds one note row locked for 60 s, then completes it", async () => {
+  it("keeps syncing other notes while the app holds one note row locked for 60 s, then completes it", async ({
+    bed,
+  }) => {
     await bed.pool.query("truncate ehr_sync.queue, ehr_sync.attempts, public.soap_notes");
-    const [held] = await insertNotes(bed.pool, [noteRow(`pat-${randomUUID()}`)]);
+    const [held] = await insertNotes(bed.pool, [sampleNoteRow(`pat-${randomUUID()}`)]);
     const locker = await bed.pool.connect();
     const worker = createWorker({
       databaseUrl: bed.url,
@@ -122,7 +118,7 @@ describe("status write-back", () => {
       const lockedAt = Date.now();
       const others = await insertNotes(
         bed.pool,
-        Array.from({ length: 30 }, () => noteRow(`pat-${randomUUID()}`)),
+        Array.from({ length: 30 }, () => sampleNoteRow(`pat-${randomUUID()}`)),
       );
       await worker.start();
       // Every other note is delivered and its row completed while the lock is still held (it is
@@ -154,7 +150,7 @@ describe("status write-back", () => {
         return r.rows[0]?.ehr_sync_status === "completed" ? r.rows[0] : undefined;
       });
       expect(row.ehr_composition_uid).toBe(heldJob.composition_uid);
-      expect(await sendsOf(held as string)).toEqual(["create"]);
+      expect(await sendsOf(bed, held as string)).toEqual(["create"]);
     } finally {
       await locker.query("rollback");
       locker.release();

@@ -1,8 +1,10 @@
 /**
  * Who may run the queue: the project's service-role JWT (HS256, verified with the project's JWT secret)
  * or a shared secret (kept in Vault or the function's env). Everything else is refused before any
- * database work happens. Uses only WebCrypto, so it runs unchanged in Deno, Node and edge runtimes.
+ * database work happens. JWTs are verified by `jose` (WebCrypto: Deno, Node and edge runtimes alike);
+ * the rest uses WebCrypto only.
  */
+import { errors, jwtVerify } from "jose";
 
 export interface AuthOptions {
   /** The project's JWT secret (Settings → API → JWT secret). Enables service-role JWT verification. */
@@ -74,7 +76,8 @@ function looksLikeJwt(token: string): boolean {
  * True only for a well-formed HS256 JWT whose signature matches `secret`, whose `role` claim is
  * `service_role`, which HAS an `exp` (a token that never expires is refused) and is inside its
  * `nbf`/`exp` window give or take the leeway, and whose `iss`/`aud` match when those checks are set.
- * `alg` is pinned to HS256 so a token cannot downgrade to `none` or switch algorithms.
+ * `alg` is pinned to HS256 so a token cannot downgrade to `none` or switch algorithms (jose compares
+ * the HMAC with crypto.subtle.verify, in constant time).
  */
 export async function verifyServiceRoleJwt(
   token: string,
@@ -82,39 +85,21 @@ export async function verifyServiceRoleJwt(
   nowSeconds: number,
   checks: JwtChecks = {},
 ): Promise<boolean> {
-  const [headerPart, payloadPart, signaturePart] = token.split(".");
-  if (!headerPart || !payloadPart || !signaturePart) return false;
-  const header = decodeJsonPart(headerPart);
-  if (header?.alg !== "HS256") return false;
-  const signature = base64UrlDecode(signaturePart);
-  if (!signature) return false;
-  const key = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["verify"],
-  );
-  // crypto.subtle.verify compares in constant time.
-  const valid = await crypto.subtle.verify(
-    "HMAC",
-    key,
-    signature as Uint8Array<ArrayBuffer>,
-    encoder.encode(`${headerPart}.${payloadPart}`),
-  );
-  if (!valid) return false;
-  const payload = decodeJsonPart(payloadPart);
-  if (payload?.role !== "service_role") return false;
-  const leeway = checks.leewaySeconds ?? DEFAULT_JWT_LEEWAY_SECONDS;
-  if (typeof payload.exp !== "number" || !(nowSeconds < payload.exp + leeway)) return false;
-  if (payload.nbf !== undefined && !(typeof payload.nbf === "number" && nowSeconds + leeway >= payload.nbf))
-    return false;
-  if (checks.issuer !== undefined && payload.iss !== checks.issuer) return false;
-  if (checks.audience !== undefined) {
-    const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-    if (!audiences.includes(checks.audience)) return false;
+  try {
+    const { payload } = await jwtVerify(token, encoder.encode(secret), {
+      algorithms: ["HS256"],
+      requiredClaims: ["exp"],
+      clockTolerance: checks.leewaySeconds ?? DEFAULT_JWT_LEEWAY_SECONDS,
+      currentDate: new Date(nowSeconds * 1000),
+      ...(checks.issuer !== undefined ? { issuer: checks.issuer } : {}),
+      ...(checks.audience !== undefined ? { audience: checks.audience } : {}),
+    });
+    return payload.role === "service_role";
+  } catch (error) {
+    // Every way a token can be wrong is a JOSEError (malformed, bad signature, expired, wrong alg…).
+    if (error instanceof errors.JOSEError) return false;
+    throw error;
   }
-  return true;
 }
 
 /**
@@ -132,33 +117,4 @@ export async function constantTimeEqual(given: string, expected: string): Promis
   let difference = 0;
   for (let i = 0; i < left.length; i++) difference |= (left[i] ?? 0) ^ (right[i] ?? 0);
   return difference === 0;
-}
-
-function decodeJsonPart(part: string): Record<string, unknown> | undefined {
-  const bytes = base64UrlDecode(part);
-  if (!bytes) return undefined;
-  try {
-    const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
-    return value && typeof value === "object" && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function base64UrlDecode(part: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9_-]*$/.test(part)) return undefined;
-  const base64 = part
-    .replace(/-/g, "+")
-    .replace(/_/g, "/")
-    .padEnd(Math.ceil(part.length / 4) * 4, "=");
-  try {
-    const binary = atob(base64);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return bytes;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,3 +1,4 @@
+import { SignJWT, UnsecuredJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { constantTimeEqual, createAuthenticator, verifyServiceRoleJwt } from "../src/auth.js";
 import { signHs256Jwt } from "./sign-jwt.js";
@@ -90,6 +91,25 @@ describe("verifyServiceRoleJwt", () => {
     expect(await verifyServiceRoleJwt(none, secret, now)).toBe(false);
     const hs512 = await signHs256Jwt({ role: "service_role" }, secret, { alg: "HS512", typ: "JWT" });
     expect(await verifyServiceRoleJwt(hs512, secret, now)).toBe(false);
+  });
+
+  it("pins HS256: a genuine HS512 token with the same secret and a genuine unsecured token are refused", async () => {
+    const claims = { role: "service_role", iss: "supabase", exp: now + 60 };
+    const hs512 = await new SignJWT(claims)
+      .setProtectedHeader({ alg: "HS512", typ: "JWT" })
+      .sign(new TextEncoder().encode(secret));
+    expect(await verifyServiceRoleJwt(hs512, secret, now)).toBe(false);
+    const hs384 = await new SignJWT(claims)
+      .setProtectedHeader({ alg: "HS384", typ: "JWT" })
+      .sign(new TextEncoder().encode(secret));
+    expect(await verifyServiceRoleJwt(hs384, secret, now)).toBe(false);
+    const unsecured = new UnsecuredJWT(claims).encode(); // header {"alg":"none"}, empty signature
+    expect(await verifyServiceRoleJwt(unsecured, secret, now)).toBe(false);
+    // the same claims signed HS256 pass: only the algorithm differs
+    const hs256 = await new SignJWT(claims)
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .sign(new TextEncoder().encode(secret));
+    expect(await verifyServiceRoleJwt(hs256, secret, now)).toBe(true);
   });
 
   it("refuses garbage without throwing", async () => {

@@ -5,3 +5,4 @@ export * from "./queue/index.js";
 export * from "./soap/index.js";
 export * from "./sql/index.js";
 export * from "./templates/index.js";
+export * from "./vocabulary.js";

@@ -3,6 +3,8 @@
  * safe calls. Writes (POST/PUT/DELETE) are never retried here: whether a write may be repeated is
  * the caller's decision (the queue reconciles first), because EHRbase may have committed it.
  */
+// Bundled by tsup (core is a devDependency): the client keeps no runtime dependency.
+import { exponentialBackoffMs } from "@ehr-sync/core/backoff";
 import { type AuthHeaderSource, createAuth } from "./auth.js";
 import type { EhrbaseClientOptions } from "./config.js";
 import { resolveUrls } from "./config.js";
@@ -117,8 +119,8 @@ export class HttpTransport {
     this.requestIdHeader = options.requestIdHeader ?? "x-request-id";
     this.requestId = options.requestId ?? randomRequestId;
     this.maxAttempts = Math.max(1, options.retry?.maxAttempts ?? 3);
-    this.baseDelayMs = options.retry?.baseDelayMs ?? 200;
-    this.maxDelayMs = options.retry?.maxDelayMs ?? 5_000;
+    this.baseDelayMs = nonNegativeMs("retry.baseDelayMs", options.retry?.baseDelayMs ?? 200);
+    this.maxDelayMs = nonNegativeMs("retry.maxDelayMs", options.retry?.maxDelayMs ?? 5_000);
   }
 
   async request(req: HttpRequest): Promise<HttpResponse> {
@@ -159,7 +161,7 @@ export class HttpTransport {
   }
 
   private delayFor(attempt: number, retryAfter: string | null): number {
-    const backoff = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
+    const backoff = exponentialBackoffMs(attempt, { baseMs: this.baseDelayMs, capMs: this.maxDelayMs });
     const asked = parseRetryAfterMs(retryAfter);
     return Math.min(this.maxDelayMs, Math.max(backoff, asked ?? 0));
   }
@@ -231,4 +233,12 @@ export class HttpTransport {
       clearTimeout(timer);
     }
   }
+}
+
+/** A delay option, refused at construction (naming it) rather than at the first retry. */
+function nonNegativeMs(field: string, value: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`EhrbaseClient: ${field} must be a finite number of milliseconds >= 0`);
+  }
+  return value;
 }

@@ -1,3 +1,4 @@
 export * from "./benchmarks.js";
 export * from "./fixtures.js";
+export * from "./sample-note.js";
 export * from "./services.js";

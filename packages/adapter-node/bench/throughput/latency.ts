@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { createLogger } from "../../src/logger.js";
 import { createWorker } from "../../src/worker.js";
-import { ehrbaseOptions, insertNotes, migratedDatabase, noteRow } from "../../test/helpers/bed.js";
+import { ehrbaseOptions, insertNotes, migratedDatabase, sampleNoteRow } from "../../test/helpers/bed.js";
 import type { CanonicalSource } from "./canonical.js";
 import type { BenchContext } from "./context.js";
 import { PATIENT_NAMESPACE, type PreparedNote, prepareNote } from "./workload.js";
@@ -64,7 +64,7 @@ export async function measureLatency(
         };
       });
       const started = performance.now();
-      await insertNotes(bed.pool, [noteRow(patientId)]);
+      await insertNotes(bed.pool, [sampleNoteRow(patientId)]);
       const outcome = await done;
       if (outcome !== "succeeded") throw new Error(`latency note: job ended ${outcome}`);
       return performance.now() - started;
@@ -86,7 +86,7 @@ export async function measureLatency(
       }
       return performance.now() - started;
     };
-    const fresh = (): PreparedNote => prepareNote(noteRow(patientId), context.systemId);
+    const fresh = (): PreparedNote => prepareNote(sampleNoteRow(patientId), context.systemId);
     const viaFlat = () => {
       const note = fresh();
       return post(

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { prepareSoapComposition, soapNoteFromRow } from "@ehr-sync/core";
-import { noteRow } from "../../test/helpers/bed.js";
+import { sampleNoteRow } from "../../test/helpers/bed.js";
 import { type BenchContext, pooled } from "./context.js";
 import type { BenchSettings, CaseName } from "./settings.js";
 
@@ -70,7 +70,7 @@ export async function makeWorkload(
     kind.layout === "interleaved"
       ? (patientIds[i % patientCount] as string)
       : (patientIds[Math.floor(i / settings.notesPerPatient)] as string);
-  const rows = Array.from({ length: settings.notes }, (_, i) => noteRow(patientOf(i)));
+  const rows = Array.from({ length: settings.notes }, (_, i) => sampleNoteRow(patientOf(i)));
   return { patientIds, ehrs, rows, prepared: rows.map((row) => prepareNote(row, context.systemId)) };
 }
 

@@ -1,7 +1,8 @@
 /** Test-bed helpers: a migrated database of our own, signed sample notes, and EHRbase look-ups. */
 import { randomUUID } from "node:crypto";
 import { EhrbaseClient } from "@ehr-sync/ehrbase-client";
-import { createTestDatabase, ehrbaseTestConfig, requireEhrbase } from "@ehr-sync/testkit";
+import { createTestDatabase, ehrbaseTestConfig, requireEhrbase, sampleNoteRow } from "@ehr-sync/testkit";
+import { bedTest } from "@ehr-sync/testkit/bed";
 import pg from "pg";
 import { migrate } from "../../src/migrate.js";
 
@@ -11,6 +12,25 @@ export interface TestBed {
   close: () => Promise<void>;
 }
 
+/**
+ * vitest's `it`/`test` with the bed fixtures: `async ({ bed, ehrbase }) => …` gets this file's own
+ * migrated database (`bed.url`, `bed.pool`) and an EHRbase client, made once per file.
+ * `requiresEhrbase`: the file's workers talk to EHRbase, so a missing EHRbase fails `bed` first.
+ */
+export function nodeBedTest(prefix: string, options: { requiresEhrbase?: boolean } = {}) {
+  return bedTest({
+    prefix,
+    ...options,
+    migrate,
+    ehrbase: (config) =>
+      new EhrbaseClient({
+        baseUrl: config.baseUrl,
+        auth: { type: "basic", username: config.user, password: config.password },
+      }),
+  });
+}
+
+/** A migrated database for files that set the bed up in hooks (see nodeBedTest for the fixture). */
 export async function migratedDatabase(prefix: string): Promise<TestBed> {
   const database = await createTestDatabase(prefix);
   await migrate(database.url);
@@ -44,31 +64,8 @@ export async function ehrbaseClient(): Promise<EhrbaseClient> {
   });
 }
 
-/** A sample note row for public.soap_notes (all content invented). */
-export function noteRow(patientId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id: randomUUID(),
-    patient_id: patientId,
-    patient_namespace: "ehr_sync_node_test",
-    encounter_id: `enc-${randomUUID()}`,
-    encounter_start: "2026-03-02T09:30:00Z",
-    encounter_end: "2026-03-02T09:52:00Z",
-    encounter_kind: "video",
-    provider_id: "prov-0042",
-    provider_name: "Dr. Ana Souza",
-    subjective: "Three days of sore throat and dry cough. No fever reported.",
-    objective: "Alert, speaking full sentences on video. Mild pharyngeal erythema.",
-    assessment: "Likely viral upper respiratory infection.",
-    plan: "Rest, fluids, paracetamol as needed.",
-    diagnoses: JSON.stringify([
-      { system: "ICD-10", code: "J06.9", display: "Acute upper respiratory infection" },
-    ]),
-    vitals: JSON.stringify({ pulse: { value: 76, unit: "/min" }, spo2: { value: 98, unit: "%" } }),
-    status: "signed",
-    signed_at: "2026-03-02T10:05:00Z",
-    ...overrides,
-  };
-}
+/** The one sample note (testkit), as a row of public.soap_notes. */
+export { sampleNoteRow } from "@ehr-sync/testkit";
 
 /** Inserts rows into public.soap_notes (the trigger queues the signed ones); returns their ids. */
 export async function insertNotes(
@@ -105,7 +102,7 @@ export async function signNotes(
   const patientIds = Array.from({ length: patients }, () => `pat-${randomUUID()}`);
   return insertNotes(
     db,
-    Array.from({ length: count }, (_, i) => noteRow(patientIds[i % patients] as string)),
+    Array.from({ length: count }, (_, i) => sampleNoteRow(patientIds[i % patients] as string)),
   );
 }
 

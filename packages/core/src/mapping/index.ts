@@ -1,7 +1,6 @@
 export * from "./composition-uid.js";
 export * from "./custom-mapping.js";
 export * from "./flat-to-soap.js";
-export { sha1, toHex } from "./sha1.js";
 export {
   diagnosisPath,
   ITEM_TYPES,

@@ -2,7 +2,9 @@
  * Name-based UUIDs, version 5 (RFC 9562 §5.5): SHA-1 over namespace bytes + UTF-8 name.
  * Deterministic, so the same note id always yields the same composition id.
  */
-import { sha1 } from "./sha1.js";
+// SHA-1 only derives name-based ids here (not security); @noble/hashes is synchronous and runs in
+// Node, Deno and edge runtimes without node:crypto (WebCrypto's digest is async).
+import { sha1 } from "@noble/hashes/legacy.js";
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const encoder = new TextEncoder();

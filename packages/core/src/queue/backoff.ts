@@ -1,8 +1,52 @@
 /**
- * Capped exponential backoff with full jitter (delay uniform in [0, min(cap, base·2^(attempt-1))]).
+ * The one backoff rule of ehr-sync: min(cap, base·2^(attempt-1)), optionally jittered. The queue's
+ * retry policy, the EHRbase client's retries and the Node worker's database reconnects all use it.
  * Full jitter spreads retries of many jobs that failed together (e.g. an EHRbase restart) so they
- * don't return as one storm.
+ * don't return as one storm. This file imports nothing: it is also published as
+ * `@ehr-sync/core/backoff`, which the client bundles without pulling in the rest of core.
  */
+
+/**
+ * "none": exactly the ceiling (a predictable schedule, e.g. one connection reconnecting).
+ * "full": uniform in [0, ceiling] (many jobs retrying at once).
+ * "equal": uniform in [ceiling/2, ceiling] (must reliably grow, but several workers should not probe together).
+ */
+export type BackoffJitter = "none" | "full" | "equal";
+
+export interface ExponentialBackoffOptions {
+  /** Delay of the first attempt's ceiling, in ms. */
+  baseMs: number;
+  /** No delay exceeds this, in ms. */
+  capMs: number;
+  /** Default "none". */
+  jitter?: BackoffJitter | undefined;
+  /** Source of randomness in [0, 1) for the jitter; default Math.random. */
+  random?: (() => number) | undefined;
+}
+
+/**
+ * Delay in ms before retrying after `attempt` failures (1-based): min(cap, base·2^(attempt-1)), or a
+ * whole number of ms within it when jittered.
+ */
+export function exponentialBackoffMs(attempt: number, options: ExponentialBackoffOptions): number {
+  if (!Number.isInteger(attempt) || attempt < 1) {
+    throw new RangeError(`attempt must be an integer >= 1, got ${attempt}`);
+  }
+  for (const field of ["baseMs", "capMs"] as const) {
+    const value = options[field];
+    if (!Number.isFinite(value) || value < 0) {
+      throw new RangeError(`exponentialBackoffMs: ${field} must be a finite number >= 0, got ${value}`);
+    }
+  }
+  // Exponent clamped so 2^n never overflows to Infinity (2^1023 is the largest finite power).
+  const ceiling = Math.min(options.capMs, options.baseMs * 2 ** Math.min(attempt - 1, 1000));
+  const jitter = options.jitter ?? "none";
+  if (jitter === "none") return ceiling;
+  // Guard against a random source returning exactly 1 or out of range.
+  const r = Math.min(Math.max((options.random ?? Math.random)(), 0), 1);
+  return jitter === "full" ? Math.floor(r * ceiling) : Math.floor(ceiling / 2 + (r * ceiling) / 2);
+}
+
 export interface RetryPolicy {
   baseDelayMs: number;
   maxDelayMs: number;
@@ -41,12 +85,7 @@ export function assertRetryPolicy(policy: RetryPolicy): void {
 
 /** Upper bound of the jitter window for an attempt: min(cap, base·2^(attempt-1)). */
 export function backoffCeilingMs(policy: RetryPolicy, attempt: number): number {
-  if (!Number.isInteger(attempt) || attempt < 1) {
-    throw new RangeError(`attempt must be an integer >= 1, got ${attempt}`);
-  }
-  // Exponent clamped so 2^n never overflows to Infinity (2^1023 is the largest finite power).
-  const exponential = policy.baseDelayMs * 2 ** Math.min(attempt - 1, 1000);
-  return Math.min(policy.maxDelayMs, exponential);
+  return exponentialBackoffMs(attempt, { baseMs: policy.baseDelayMs, capMs: policy.maxDelayMs });
 }
 
 /**
@@ -62,10 +101,12 @@ export function backoffDelayMs(
   retryAfterMs?: number,
 ): number {
   assertRetryPolicy(policy);
-  const ceiling = backoffCeilingMs(policy, attempt);
-  // Guard against a random source returning exactly 1 or out of range.
-  const r = Math.min(Math.max(random(), 0), 1);
-  const jittered = Math.floor(r * ceiling);
+  const jittered = exponentialBackoffMs(attempt, {
+    baseMs: policy.baseDelayMs,
+    capMs: policy.maxDelayMs,
+    jitter: "full",
+    random,
+  });
   const floor =
     retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs > 0
       ? Math.min(Math.ceil(retryAfterMs), policy.maxDelayMs)
@@ -88,9 +129,12 @@ export function pauseDelayMs(
   retryAfterMs?: number,
 ): number {
   const cap = Math.min(capMs, policy.maxDelayMs);
-  const ceiling = Math.min(cap, backoffCeilingMs(policy, Math.max(1, Math.floor(pauses))));
-  const r = Math.min(Math.max(random(), 0), 1);
-  const jittered = Math.floor(ceiling / 2 + (r * ceiling) / 2);
+  const jittered = exponentialBackoffMs(Math.max(1, Math.floor(pauses)), {
+    baseMs: policy.baseDelayMs,
+    capMs: cap,
+    jitter: "equal",
+    random,
+  });
   const floor =
     retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs > 0
       ? Math.min(Math.ceil(retryAfterMs), cap)

@@ -2,7 +2,10 @@
  * Classifies one delivery attempt to EHRbase. The class decides what the queue does next
  * (see decide.ts); errorClass is a stable, PHI-free label for tables and metrics.
  */
-export type OutcomeClass = "success" | "permanent" | "ambiguous" | "transient" | "systemic";
+import type { AttemptOutcome } from "../vocabulary.js";
+
+/** The attempt log's outcome names (see vocabulary.ts). */
+export type OutcomeClass = AttemptOutcome;
 
 export type AttemptObservation =
   | { kind: "success"; versionUid?: string }

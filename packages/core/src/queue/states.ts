@@ -2,15 +2,22 @@
  * Job states of the sync queue and the only transitions allowed between them.
  * The SQL store mirrors this table; every UPDATE is a compare-and-set on the source state.
  */
-export type JobState = "pending" | "leased" | "succeeded" | "retry_scheduled" | "dead";
+import {
+  FINISHED_QUEUE_STATES,
+  QUEUE_STATES,
+  type QueueState,
+  UNFINISHED_QUEUE_STATES,
+} from "../vocabulary.js";
 
-export const JOB_STATES: readonly JobState[] = ["pending", "leased", "succeeded", "retry_scheduled", "dead"];
+export type JobState = QueueState;
+
+export const JOB_STATES: readonly JobState[] = QUEUE_STATES;
 
 /** Terminal states absorb: nothing leaves them, except the audited operator requeue dead → pending. */
-export const TERMINAL_STATES: readonly JobState[] = ["succeeded", "dead"];
+export const TERMINAL_STATES: readonly JobState[] = FINISHED_QUEUE_STATES;
 
 /** States that still owe work; strict ordering waits on these (dead does not, so bad input never blocks a patient). */
-export const ACTIVE_STATES: readonly JobState[] = ["pending", "leased", "retry_scheduled"];
+export const ACTIVE_STATES: readonly JobState[] = UNFINISHED_QUEUE_STATES;
 
 export const TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
   // claim; supersede (a newer version of the same note carries the content)
