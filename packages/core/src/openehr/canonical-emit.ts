@@ -47,7 +47,6 @@ interface EmitState {
 
 const RM_VERSION = "1.0.4";
 const ENTRY_TYPES = new Set(["OBSERVATION", "EVALUATION", "ADMIN_ENTRY"]);
-const EVENT_TYPES = new Set(["EVENT", "POINT_EVENT", "INTERVAL_EVENT"]);
 
 export function emitComposition(plan: CanonicalPlan, root: Instance, ctx: FlatContext): Composition {
   const rootLanguage = childValues(root, "language")?.code;
@@ -193,29 +192,33 @@ function buildValue(instance: Instance, state: EmitState): unknown {
   return build(instance.values ?? {}, instance.path, node.wt, state.defaults);
 }
 
-/** Events folded into their observation get their time; histories their origin (events first). */
+/**
+ * Histories get their origin, and events without a time get that origin, as EHRbase's FLAT
+ * unmarshaller does (observed on 2.16): the first event given a time sets the origin, else
+ * `ctx/history_origin`, else `ctx/time`.
+ */
 function completeStructures(structures: Map<string, RmObject>, state: EmitState, path: string): void {
   for (const object of structures.values())
-    if (object._type === "POINT_EVENT") completeEvent(object, state, `${path}/time`);
-  for (const object of structures.values()) if (object._type === undefined) completeHistory(object, state);
+    if (object._type === undefined) completeHistory(object, state, path);
 }
 
-function completeEvent(event: RmObject, state: EmitState, key: string): void {
-  if (event.time === undefined)
-    event.time = { _type: "DV_DATE_TIME", value: requireCtx(state.ctx.time, key) };
-}
-
-function completeHistory(history: RmObject, state: EmitState): void {
-  if (history.origin !== undefined) return;
-  const events = history.events as RmObject[] | undefined;
-  const first = events?.[0]?.time as { value: string } | undefined;
-  const origin = state.ctx.history_origin ?? first?.value ?? state.ctx.time;
-  if (origin !== undefined) history.origin = { _type: "DV_DATE_TIME", value: origin };
-}
-
-function requireCtx(value: string | undefined, key: string): string {
-  if (value === undefined) throw new FlatConversionError(key, "is required (or ctx/time as its default)");
-  return value;
+function completeHistory(history: RmObject, state: EmitState, path: string): void {
+  const events = (history.events as RmObject[] | undefined) ?? [];
+  let origin = (history.origin as { value: string } | undefined)?.value;
+  if (origin === undefined) {
+    for (const event of events) {
+      const time = event.time as { value: string } | undefined;
+      if (time !== undefined) {
+        origin = time.value;
+        break;
+      }
+    }
+    origin ??= state.ctx.history_origin ?? state.ctx.time;
+    if (origin === undefined)
+      throw new FlatConversionError(`${path}/time`, "is required (or ctx/time as its default)");
+    history.origin = { _type: "DV_DATE_TIME", value: origin };
+  }
+  for (const event of events) event.time ??= { _type: "DV_DATE_TIME", value: origin };
 }
 
 function completeObject(object: RmObject, type: string, instance: Instance, state: EmitState): void {
@@ -227,8 +230,6 @@ function completeObject(object: RmObject, type: string, instance: Instance, stat
     object.subject ??= { _type: "PARTY_SELF" };
     if (type === "OBSERVATION" && object.data === undefined)
       throw new FlatConversionError(instance.path, "an observation needs at least one event with data");
-  } else if (EVENT_TYPES.has(type)) {
-    completeEvent(object, state, `${instance.path}/time`);
   }
 }
 

@@ -134,9 +134,8 @@ const dvCodedText: Builder = (values, key, node, defaults) => {
   const terminology =
     str(values, "terminology", key) ??
     inputFor(node, "code")?.terminology ??
-    (/^at[0-9]/.test(code)
-      ? "local"
-      : refuse(key, "terminology", "is required for a code outside the template's list"));
+    // EHRbase leaves the terminology out here and then refuses the composition (422).
+    refuse(key, "terminology", "is required: the template names no terminology for this code");
   const value = str(values, "value", key) ?? labelOf(node, code, terminology, defaults.language);
   const result = codedText(terminology, code, required(value, key, "value"));
   const formatting = str(values, "formatting", key);

@@ -80,7 +80,10 @@ export function optNames(opt: string): OptNames {
     throw new TypeError("optNames: expected the OPT (operational template) XML");
   const terms = new Map<string, string>();
   const coded = new Map<string, CodedName[]>();
-  const definition = child(child(parse(opt), "template") ?? ({ children: [] } as unknown as XmlElement), "definition");
+  const definition = child(
+    child(parse(opt), "template") ?? ({ children: [] } as unknown as XmlElement),
+    "definition",
+  );
   if (definition === undefined) throw new TypeError("optNames: the OPT has no <definition>");
   visit(definition, undefined, terms, coded);
   return {
@@ -107,7 +110,9 @@ function visit(
     for (const definition of object.children) {
       if (definition.tag !== "term_definitions") continue;
       const code = CODE_ATTRIBUTE.exec(definition.attributes)?.[1];
-      const text = definition.children.find((item) => item.tag === "items" && TEXT_ITEM.test(item.attributes));
+      const text = definition.children.find(
+        (item) => item.tag === "items" && TEXT_ITEM.test(item.attributes),
+      );
       if (code !== undefined && text !== undefined) terms.set(`${current}|${code}`, decode(text.text));
     }
   }
@@ -117,7 +122,8 @@ function visit(
     const name = decode(child(attribute, "rm_attribute_name")?.text ?? "");
     for (const value of attribute.children) {
       if (value.tag !== "children") continue;
-      if (name === "name" && current !== undefined && nodeId !== "") collectCodedName(value, current, nodeId, coded);
+      if (name === "name" && current !== undefined && nodeId !== "")
+        collectCodedName(value, current, nodeId, coded);
       else visit(value, current, terms, coded);
     }
   }
