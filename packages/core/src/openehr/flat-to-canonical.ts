@@ -72,6 +72,7 @@ export function compileCanonicalConverter(
     options.opt === undefined ? undefined : optNames(options.opt),
   );
   let keys = new Map<string, ResolvedKey>();
+  let owners = new Map<string, readonly InstanceStep[]>();
   return (flat) => {
     if (flat === null || typeof flat !== "object" || Array.isArray(flat))
       throw new TypeError("flatToCanonical: flat must be an object of FLAT key → value");
@@ -83,20 +84,30 @@ export function compileCanonicalConverter(
       values: undefined,
       groups: undefined,
     };
+    let lastSteps: readonly InstanceStep[] | undefined;
+    let lastOwner = root;
     for (const key in flat) {
       const value = flat[key];
       if (value === undefined) continue;
       let resolved = keys.get(key);
       if (resolved === undefined) {
-        resolved = resolveKey(plan, key);
-        if (keys.size >= MAX_CACHED_KEYS) keys = new Map();
+        resolved = resolveKey(plan, key, owners);
+        if (keys.size >= MAX_CACHED_KEYS) {
+          keys = new Map();
+          owners = new Map();
+        }
         keys.set(key, resolved);
       }
       if (resolved.kind === "ctx") {
         setContextValue(ctx, resolved.field, key, value);
         continue;
       }
-      const owner = instanceAt(root, resolved.steps);
+      // Keys of one leaf or attribute group come together and share their (interned) steps.
+      if (resolved.steps !== lastSteps) {
+        lastSteps = resolved.steps;
+        lastOwner = instanceAt(root, lastSteps);
+      }
+      const owner = lastOwner;
       if (resolved.kind === "leaf") {
         owner.values ??= {};
         owner.values[resolved.suffix] = value;
@@ -149,7 +160,11 @@ function instanceAt(root: Instance, steps: readonly InstanceStep[]): Instance {
   return instance;
 }
 
-function resolveKey(plan: CanonicalPlan, key: string): ResolvedKey {
+function resolveKey(
+  plan: CanonicalPlan,
+  key: string,
+  owners: Map<string, readonly InstanceStep[]>,
+): ResolvedKey {
   if (key.startsWith("ctx/")) return { kind: "ctx", field: contextField(key) };
   const { segments, suffix, wellFormed } = parseFlatKey(key);
   const first = segments[0];
@@ -168,7 +183,7 @@ function resolveKey(plan: CanonicalPlan, key: string): ResolvedKey {
           `path is not in the web template (no node '${segment.name}' here)`,
         );
       const target = attributeTarget(key, node.rmType, segments.slice(i), suffix);
-      return { kind: "attribute", steps, suffix, target, group: target.group };
+      return { kind: "attribute", steps: intern(owners, path, steps), suffix, target, group: target.group };
     }
     const index = segment.index ?? 0;
     if (Number.isNaN(index) || (!child.repeatable && index !== 0) || (child.max !== -1 && index >= child.max))
@@ -182,5 +197,17 @@ function resolveKey(plan: CanonicalPlan, key: string): ResolvedKey {
   if (node.kind !== "value") throw new FlatConversionError(key, "path names a structural node, not a value");
   if (valueBuilder(node.rmType) === undefined)
     throw new FlatConversionError(key, `RM type ${node.rmType} is not supported by the canonical converter`);
-  return { kind: "leaf", steps, suffix };
+  return { kind: "leaf", steps: intern(owners, path, steps), suffix };
+}
+
+/** One steps array per owner path, so the conversion loop can compare owners by identity. */
+function intern(
+  owners: Map<string, readonly InstanceStep[]>,
+  path: string,
+  steps: readonly InstanceStep[],
+): readonly InstanceStep[] {
+  const known = owners.get(path);
+  if (known !== undefined) return known;
+  owners.set(path, steps);
+  return steps;
 }
