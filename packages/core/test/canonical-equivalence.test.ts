@@ -16,7 +16,8 @@ import { mapSoapNoteToFlat } from "../src/mapping/soap-to-flat.js";
 import { type CanonicalConverter, compileCanonicalConverter } from "../src/openehr/flat-to-canonical.js";
 import type { WebTemplate } from "../src/openehr/web-template.js";
 import type { SoapNote } from "../src/soap/note.js";
-import { SOAP_TEMPLATE_ID, SOAP_TEMPLATE_OPT } from "../src/templates/soap-template.js";
+import { SOAP_CANONICAL_NAMES } from "../src/templates/soap-canonical-names.js";
+import { SOAP_TEMPLATE_ID } from "../src/templates/soap-template.js";
 import { SOAP_WEB_TEMPLATE } from "../src/templates/soap-web-template.js";
 import { CORPUS } from "./corpus/notes.js";
 import { Ehrbase } from "./helpers/ehrbase.js";
@@ -26,7 +27,8 @@ type Flat = Record<string, unknown>;
 
 let ehrbase: Ehrbase;
 let systemId: string;
-const soapConverter = compileCanonicalConverter(SOAP_WEB_TEMPLATE, { opt: SOAP_TEMPLATE_OPT });
+// The names shipped with core (no OPT needed at run time); the unit tests pin them to the OPT.
+const soapConverter = compileCanonicalConverter(SOAP_WEB_TEMPLATE, { names: SOAP_CANONICAL_NAMES });
 
 beforeAll(async () => {
   ehrbase = new Ehrbase(await requireEhrbase(ehrbaseTestConfig()));

@@ -5,7 +5,7 @@
  * the ELEMENT around a value), and how to name them. Built once per template.
  */
 import { type AqlStep, aqlSteps } from "./aql-path-segments.js";
-import type { CodedName, OptNames } from "./opt-names.js";
+import { type CodedName, codedNameOf, type OptNames, termOf } from "./opt-names.js";
 import type { WebTemplate, WebTemplateNode } from "./web-template.js";
 
 /** A node's name: text, plus the code when the OPT constrains the name to a coded text. */
@@ -97,19 +97,22 @@ const VALUE_TYPES = new Set(["CODE_PHRASE", "PARTY_PROXY", "PARTY_IDENTIFIED", "
 interface Naming {
   readonly defaults: StructureNames;
   readonly opt: OptNames | undefined;
+  /** Collects the OPT names the plan used (canonicalNamesUsed). */
+  readonly used: { terms: Record<string, string>; coded: Record<string, CodedName[]> } | undefined;
 }
 
 export function compilePlan(
   webTemplate: WebTemplate,
   defaults: StructureNames = DEFAULT_STRUCTURE_NAMES,
   opt?: OptNames,
+  used?: Naming["used"],
 ): CanonicalPlan {
   const tree = webTemplate?.tree;
   if (!tree || typeof tree.id !== "string" || tree.rmType !== "COMPOSITION")
     throw new TypeError("compileCanonicalConverter: webTemplate.tree must be a COMPOSITION node with an id");
   if (typeof webTemplate.templateId !== "string" || webTemplate.templateId === "")
     throw new TypeError("compileCanonicalConverter: webTemplate.templateId is missing");
-  const root = buildNode(tree, undefined, [], 0, { defaults, opt }, tree.nodeId ?? "");
+  const root = buildNode(tree, undefined, [], 0, { defaults, opt, used }, tree.nodeId ?? "");
   return { templateId: webTemplate.templateId, defaultLanguage: webTemplate.defaultLanguage ?? "en", root };
 }
 
@@ -137,10 +140,20 @@ function buildNode(
   const nodeId = node.nodeId;
   const archetyped = typeof nodeId === "string" && nodeId.startsWith("openEHR-");
   const archetype = archetyped ? (nodeId as string) : parentArchetype;
-  const nameOf = (code: string, value: string): PlanName => ({
-    value,
-    coded: naming.opt?.codedName(archetype, code, value),
-  });
+  const nameOf = (code: string, value: string): PlanName => {
+    const coded = naming.opt && codedNameOf(naming.opt, archetype, code, value);
+    if (coded !== undefined && naming.used !== undefined) {
+      const key = `${archetype}|${code}`;
+      naming.used.coded[key] = naming.opt?.coded[key] as CodedName[];
+      naming.used.terms[`${archetype}|${coded.code}`] = value;
+    }
+    return { value, coded };
+  };
+  const term = (code: string): string | undefined => {
+    const text = naming.opt && termOf(naming.opt, archetype, code);
+    if (text !== undefined && naming.used !== undefined) naming.used.terms[`${archetype}|${code}`] = text;
+    return text;
+  };
   const steps = parent === undefined ? [] : aqlSteps(node.aqlPath ?? "");
   let kind = kindOf(node.rmType);
   let unsupported: string | undefined =
@@ -181,7 +194,7 @@ function buildNode(
             : rmType === "POINT_EVENT"
               ? naming.defaults.event
               : naming.defaults.itemTree;
-        const name = nameOf(step.nodeId, step.name ?? naming.opt?.term(archetype, step.nodeId) ?? fallback);
+        const name = nameOf(step.nodeId, step.name ?? term(step.nodeId) ?? fallback);
         const key = `${via.length > 0 ? (via[via.length - 1] as StructureStep).key : ""}/${step.attribute}[${step.nodeId},${step.name ?? ""}]`;
         const list = LIST_ATTRIBUTES.has(step.attribute);
         via.push({

@@ -5,9 +5,16 @@
  */
 import { describe, expect, it } from "vitest";
 import { mapSoapNoteToFlat } from "../mapping/soap-to-flat.js";
+import { SOAP_CANONICAL_NAMES } from "../templates/soap-canonical-names.js";
 import { SOAP_TEMPLATE_OPT } from "../templates/soap-template.js";
 import { SOAP_WEB_TEMPLATE } from "../templates/soap-web-template.js";
-import { compileCanonicalConverter, FlatConversionError, flatToCanonical } from "./flat-to-canonical.js";
+import {
+  canonicalNamesUsed,
+  compileCanonicalConverter,
+  FlatConversionError,
+  flatToCanonical,
+} from "./flat-to-canonical.js";
+import { optNames } from "./opt-names.js";
 
 const SECRET = "Patient says: secret text 4711";
 const convert = compileCanonicalConverter(SOAP_WEB_TEMPLATE, { opt: SOAP_TEMPLATE_OPT });
@@ -115,6 +122,12 @@ describe("compileCanonicalConverter", () => {
     expect(pulse(withOpt).value).toEqual({ _type: "DV_QUANTITY", magnitude: 70, units: "/min" });
     const withoutOpt: Json = flatToCanonical(soapFlat(), SOAP_WEB_TEMPLATE);
     expect(pulse(withoutOpt).name).toEqual({ _type: "DV_TEXT", value: "Pulse Rate" });
+  });
+
+  it("converts the same with the shipped SOAP_CANONICAL_NAMES as with the OPT, and those names are the OPT's", () => {
+    expect(canonicalNamesUsed(SOAP_WEB_TEMPLATE, optNames(SOAP_TEMPLATE_OPT))).toEqual(SOAP_CANONICAL_NAMES);
+    const withNames = compileCanonicalConverter(SOAP_WEB_TEMPLATE, { names: SOAP_CANONICAL_NAMES });
+    expect(withNames(soapFlat())).toEqual(convert(soapFlat()));
   });
 
   it("returns a fresh object per call (the compiled converter shares nothing mutable)", () => {

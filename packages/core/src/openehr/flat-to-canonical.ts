@@ -16,7 +16,7 @@ import { type AttributeTarget, attributeTarget } from "./canonical-rm-attributes
 import { valueBuilder } from "./canonical-values.js";
 import { FlatConversionError } from "./flat-conversion-error.js";
 import { parseFlatKey } from "./flat-paths.js";
-import { optNames } from "./opt-names.js";
+import { type CodedName, type OptNames, optNames } from "./opt-names.js";
 import type { Composition } from "./rm-types.js";
 import type { WebTemplate } from "./web-template.js";
 
@@ -36,6 +36,11 @@ export interface CanonicalConverterOptions {
    * which EHRbase requires. Without it such templates are answered 422 by EHRbase.
    */
   opt?: string;
+  /**
+   * The same names without the OPT: `optNames(opt)`, or the subset `canonicalNamesUsed` keeps
+   * (e.g. `SOAP_CANONICAL_NAMES` for the shipped template). Ignored when `opt` is given.
+   */
+  names?: OptNames;
 }
 
 /** Converts FLAT compositions of one template; compile once, call many times. */
@@ -69,7 +74,7 @@ export function compileCanonicalConverter(
   const plan = compilePlan(
     webTemplate,
     options.structureNames,
-    options.opt === undefined ? undefined : optNames(options.opt),
+    options.opt === undefined ? options.names : optNames(options.opt),
   );
   let keys = new Map<string, ResolvedKey>();
   let owners = new Map<string, readonly InstanceStep[]>();
@@ -123,6 +128,21 @@ export function compileCanonicalConverter(
     }
     return emitComposition(plan, root, ctx);
   };
+}
+
+/**
+ * The part of a template's OPT names the converter uses for this web template: small enough to ship
+ * with an application instead of the OPT, and equivalent to passing the OPT.
+ */
+export function canonicalNamesUsed(webTemplate: WebTemplate, names: OptNames): OptNames {
+  const used: { terms: Record<string, string>; coded: Record<string, CodedName[]> } = {
+    terms: {},
+    coded: {},
+  };
+  compilePlan(webTemplate, undefined, names, used);
+  const sorted = <T>(record: Record<string, T>) =>
+    Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return { terms: sorted(used.terms), coded: sorted(used.coded) };
 }
 
 /** One-shot conversion; prefer compileCanonicalConverter when converting many compositions. */

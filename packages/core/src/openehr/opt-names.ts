@@ -18,11 +18,32 @@ export interface CodedName {
   readonly code: string;
 }
 
+/**
+ * Plain, serialisable data (so a template's names can ship without its OPT, see
+ * canonicalNamesUsed): archetype terms by `archetypeId|atCode`, and the codes a node's name is
+ * constrained to by `archetypeId|nodeId`.
+ */
 export interface OptNames {
-  /** Term text of an at-code in an archetype (as used in the template). */
-  term(archetypeId: string, code: string): string | undefined;
-  /** The coded name of a node whose name the OPT constrains to a DV_CODED_TEXT with this text. */
-  codedName(archetypeId: string, nodeId: string, name: string): CodedName | undefined;
+  readonly terms: Readonly<Record<string, string>>;
+  readonly coded: Readonly<Record<string, readonly CodedName[]>>;
+}
+
+/** Term text of an at-code in an archetype (as used in the template). */
+export function termOf(names: OptNames, archetypeId: string, code: string): string | undefined {
+  return names.terms[`${archetypeId}|${code}`];
+}
+
+/** The coded name of a node whose name the OPT constrains to a DV_CODED_TEXT with this text. */
+export function codedNameOf(
+  names: OptNames,
+  archetypeId: string,
+  nodeId: string,
+  name: string,
+): CodedName | undefined {
+  for (const candidate of names.coded[`${archetypeId}|${nodeId}`] ?? []) {
+    if (names.terms[`${archetypeId}|${candidate.code}`] === name) return candidate;
+  }
+  return undefined;
 }
 
 const TAG = /<(\/?)([A-Za-z_][\w.:-]*)([^>]*?)(\/?)>|([^<]+)/g;
@@ -78,30 +99,22 @@ const TEXT_ITEM = /id="text"/;
 export function optNames(opt: string): OptNames {
   if (typeof opt !== "string" || !opt.includes("<template"))
     throw new TypeError("optNames: expected the OPT (operational template) XML");
-  const terms = new Map<string, string>();
-  const coded = new Map<string, CodedName[]>();
+  const terms: Record<string, string> = {};
+  const coded: Record<string, CodedName[]> = {};
   const definition = child(
     child(parse(opt), "template") ?? ({ children: [] } as unknown as XmlElement),
     "definition",
   );
   if (definition === undefined) throw new TypeError("optNames: the OPT has no <definition>");
   visit(definition, undefined, terms, coded);
-  return {
-    term: (archetypeId, code) => terms.get(`${archetypeId}|${code}`),
-    codedName(archetypeId, nodeId, name) {
-      for (const candidate of coded.get(`${archetypeId}|${nodeId}`) ?? []) {
-        if (terms.get(`${archetypeId}|${candidate.code}`) === name) return candidate;
-      }
-      return undefined;
-    },
-  };
+  return { terms, coded };
 }
 
 function visit(
   object: XmlElement,
   archetype: string | undefined,
-  terms: Map<string, string>,
-  coded: Map<string, CodedName[]>,
+  terms: Record<string, string>,
+  coded: Record<string, CodedName[]>,
 ): void {
   let current = archetype;
   const archetypeId = child(object, "archetype_id");
@@ -113,7 +126,7 @@ function visit(
       const text = definition.children.find(
         (item) => item.tag === "items" && TEXT_ITEM.test(item.attributes),
       );
-      if (code !== undefined && text !== undefined) terms.set(`${current}|${code}`, decode(text.text));
+      if (code !== undefined && text !== undefined) terms[`${current}|${code}`] = decode(text.text);
     }
   }
   const nodeId = decode(child(object, "node_id")?.text ?? "");
@@ -133,7 +146,7 @@ function collectCodedName(
   constraint: XmlElement,
   archetype: string,
   nodeId: string,
-  coded: Map<string, CodedName[]>,
+  coded: Record<string, CodedName[]>,
 ): void {
   if (decode(child(constraint, "rm_type_name")?.text ?? "") !== "DV_CODED_TEXT") return;
   for (const attribute of constraint.children) {
@@ -144,9 +157,8 @@ function collectCodedName(
       for (const code of phrase.children) {
         if (code.tag !== "code_list") continue;
         const key = `${archetype}|${nodeId}`;
-        const list = coded.get(key) ?? [];
-        list.push({ terminology, code: decode(code.text) });
-        coded.set(key, list);
+        coded[key] ??= [];
+        (coded[key] as CodedName[]).push({ terminology, code: decode(code.text) });
       }
     }
   }
