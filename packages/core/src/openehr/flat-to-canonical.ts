@@ -78,6 +78,8 @@ export function compileCanonicalConverter(
   );
   let keys = new Map<string, ResolvedKey>();
   let owners = new Map<string, readonly InstanceStep[]>();
+  const sequenceKeys: string[] = [];
+  const sequenceResolved: ResolvedKey[] = [];
   return (flat) => {
     if (flat === null || typeof flat !== "object" || Array.isArray(flat))
       throw new TypeError("flatToCanonical: flat must be an object of FLAT key → value");
@@ -91,18 +93,29 @@ export function compileCanonicalConverter(
     };
     let lastSteps: readonly InstanceStep[] | undefined;
     let lastOwner = root;
+    let position = 0;
     for (const key in flat) {
       const value = flat[key];
       if (value === undefined) continue;
-      let resolved = keys.get(key);
-      if (resolved === undefined) {
-        resolved = resolveKey(plan, key, owners);
-        if (keys.size >= MAX_CACHED_KEYS) {
-          keys = new Map();
-          owners = new Map();
+      // A mapper writes the same keys in the same order for every note: compare with the key seen
+      // at this position last time (usually the same string object) before hashing into the cache.
+      let resolved: ResolvedKey | undefined;
+      if (sequenceKeys[position] === key) resolved = sequenceResolved[position];
+      else {
+        resolved = keys.get(key);
+        if (resolved === undefined) {
+          resolved = resolveKey(plan, key, owners);
+          if (keys.size >= MAX_CACHED_KEYS) {
+            keys = new Map();
+            owners = new Map();
+          }
+          keys.set(key, resolved);
         }
-        keys.set(key, resolved);
+        sequenceKeys[position] = key;
+        sequenceResolved[position] = resolved;
       }
+      position++;
+      if (resolved === undefined) continue; // unreachable: both arrays are written together
       if (resolved.kind === "ctx") {
         setContextValue(ctx, resolved.field, key, value);
         continue;
