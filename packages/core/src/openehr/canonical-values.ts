@@ -55,11 +55,6 @@ function refuse(key: string, suffix: string, reason: string): never {
   throw new FlatConversionError(suffix === "" ? key : `${key}|${suffix}`, reason);
 }
 
-function onlySuffixes(values: LeafValues, key: string, allowed: ReadonlySet<string>): void {
-  for (const suffix in values)
-    if (!allowed.has(suffix)) refuse(key, suffix, "suffix is not supported by the canonical converter");
-}
-
 function str(values: LeafValues, suffix: string, key: string): string | undefined {
   const value = values[suffix];
   if (value === undefined || value === null) return undefined;
@@ -114,7 +109,6 @@ function labelOf(
 
 const TEXT_SUFFIXES = new Set(["", "value", "code", "terminology", "formatting", "preferred_term"]);
 const dvText: Builder = (values, key, node, defaults) => {
-  onlySuffixes(values, key, TEXT_SUFFIXES);
   if (values.code !== undefined) return dvCodedText(values, key, node, defaults);
   const value = required(
     str(values, "", key) ?? str(values, "value", key),
@@ -129,7 +123,6 @@ const dvText: Builder = (values, key, node, defaults) => {
 
 const CODED_SUFFIXES = new Set(["code", "value", "terminology", "formatting", "preferred_term"]);
 const dvCodedText: Builder = (values, key, node, defaults) => {
-  onlySuffixes(values, key, CODED_SUFFIXES);
   const code = required(str(values, "code", key), key, "code");
   const terminology =
     str(values, "terminology", key) ??
@@ -147,7 +140,6 @@ const dvCodedText: Builder = (values, key, node, defaults) => {
 
 const CODE_PHRASE_SUFFIXES = new Set(["", "code", "terminology"]);
 const codePhraseValue: Builder = (values, key, node) => {
-  onlySuffixes(values, key, CODE_PHRASE_SUFFIXES);
   const code = required(str(values, "code", key) ?? str(values, "", key), key, "code");
   const terminology =
     str(values, "terminology", key) ??
@@ -159,7 +151,6 @@ const codePhraseValue: Builder = (values, key, node) => {
 
 const QUANTITY_SUFFIXES = new Set(["magnitude", "unit", "units", "precision"]);
 const dvQuantity: Builder = (values, key) => {
-  onlySuffixes(values, key, QUANTITY_SUFFIXES);
   const magnitude = num(values, "magnitude", key);
   if (magnitude === undefined) return refuse(key, "magnitude", "is required here");
   const units = required(str(values, "unit", key) ?? str(values, "units", key), key, "unit");
@@ -171,7 +162,6 @@ const dvQuantity: Builder = (values, key) => {
 
 const COUNT_SUFFIXES = new Set(["", "magnitude"]);
 const dvCount: Builder = (values, key) => {
-  onlySuffixes(values, key, COUNT_SUFFIXES);
   const magnitude = num(values, "", key, true) ?? num(values, "magnitude", key, true);
   if (magnitude === undefined) return refuse(key, "magnitude", "is required here");
   return { _type: "DV_COUNT", magnitude };
@@ -179,7 +169,6 @@ const dvCount: Builder = (values, key) => {
 
 const PROPORTION_SUFFIXES = new Set(["numerator", "denominator", "type", "precision"]);
 const dvProportion: Builder = (values, key) => {
-  onlySuffixes(values, key, PROPORTION_SUFFIXES);
   const numerator = num(values, "numerator", key);
   const denominator = num(values, "denominator", key);
   const type = num(values, "type", key, true);
@@ -194,7 +183,6 @@ const dvProportion: Builder = (values, key) => {
 
 const ORDINAL_SUFFIXES = new Set(["code", "value", "ordinal", "terminology"]);
 const dvOrdinal: Builder = (values, key, node, defaults) => {
-  onlySuffixes(values, key, ORDINAL_SUFFIXES);
   const code = required(str(values, "code", key), key, "code");
   const entry = (node.inputs ?? []).flatMap((input) => input.list ?? []).find((e) => e.value === code);
   if (entry === undefined || typeof entry.ordinal !== "number")
@@ -207,13 +195,11 @@ const dvOrdinal: Builder = (values, key, node, defaults) => {
 const BARE = new Set(["", "value"]);
 function plain(rmType: string): Builder {
   return (values, key) => {
-    onlySuffixes(values, key, BARE);
     return { _type: rmType, value: required(str(values, "", key) ?? str(values, "value", key), key, "") };
   };
 }
 
 const dvBoolean: Builder = (values, key) => {
-  onlySuffixes(values, key, BARE);
   const raw = values[""] ?? values.value;
   if (raw === true || raw === "true") return { _type: "DV_BOOLEAN", value: true };
   if (raw === false || raw === "false") return { _type: "DV_BOOLEAN", value: false };
@@ -222,7 +208,6 @@ const dvBoolean: Builder = (values, key) => {
 
 const IDENTIFIER_SUFFIXES = new Set(["id", "issuer", "assigner", "type"]);
 export function dvIdentifier(values: LeafValues, key: string): Record<string, unknown> {
-  onlySuffixes(values, key, IDENTIFIER_SUFFIXES);
   const result: Record<string, unknown> = { _type: "DV_IDENTIFIER" };
   for (const suffix of ["issuer", "assigner", "id", "type"]) {
     const value = str(values, suffix, key);
@@ -234,7 +219,6 @@ export function dvIdentifier(values: LeafValues, key: string): Record<string, un
 
 const PARSABLE_SUFFIXES = new Set(["", "value", "formalism"]);
 const dvParsable: Builder = (values, key) => {
-  onlySuffixes(values, key, PARSABLE_SUFFIXES);
   const value = required(str(values, "", key) ?? str(values, "value", key), key, "");
   return {
     _type: "DV_PARSABLE",
@@ -249,7 +233,6 @@ const PARTY_SUFFIXES = new Set(["", "name", "id", "id_scheme", "id_namespace"]);
  * scheme and namespace (FLAT or `ctx/`): EHRbase builds a PARTY_REF that requires both.
  */
 export function party(values: LeafValues, key: string, defaults: ValueDefaults, subject = false): PartyProxy {
-  onlySuffixes(values, key, PARTY_SUFFIXES);
   const name = str(values, "name", key) ?? str(values, "", key);
   const id = str(values, "id", key);
   if (subject && name === undefined && id === undefined) return { _type: "PARTY_SELF" };
@@ -273,6 +256,33 @@ export function party(values: LeafValues, key: string, defaults: ValueDefaults, 
   }
   if (name === undefined && id === undefined) return refuse(key, "name", "is required here");
   return result;
+}
+
+/** Suffixes each leaf type takes; checked once per key when it is resolved, not per conversion. */
+const SUFFIXES: Record<string, ReadonlySet<string>> = {
+  DV_TEXT: TEXT_SUFFIXES,
+  DV_CODED_TEXT: CODED_SUFFIXES,
+  CODE_PHRASE: CODE_PHRASE_SUFFIXES,
+  DV_QUANTITY: QUANTITY_SUFFIXES,
+  DV_COUNT: COUNT_SUFFIXES,
+  DV_PROPORTION: PROPORTION_SUFFIXES,
+  DV_ORDINAL: ORDINAL_SUFFIXES,
+  DV_BOOLEAN: BARE,
+  DV_DATE_TIME: BARE,
+  DV_DATE: BARE,
+  DV_TIME: BARE,
+  DV_DURATION: BARE,
+  DV_URI: BARE,
+  DV_EHR_URI: BARE,
+  DV_IDENTIFIER: IDENTIFIER_SUFFIXES,
+  DV_PARSABLE: PARSABLE_SUFFIXES,
+  PARTY_PROXY: PARTY_SUFFIXES,
+  PARTY_IDENTIFIED: PARTY_SUFFIXES,
+};
+
+/** The suffixes a leaf of this RM type accepts (`""` = bare key); undefined when not modelled. */
+export function leafSuffixes(rmType: string): ReadonlySet<string> | undefined {
+  return SUFFIXES[rmType];
 }
 
 const BUILDERS: Record<string, Builder> = {

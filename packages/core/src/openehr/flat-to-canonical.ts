@@ -13,7 +13,7 @@ import { contextField, setContextValue } from "./canonical-context.js";
 import { emitComposition, type Instance } from "./canonical-emit.js";
 import { type CanonicalPlan, compilePlan, type PlanNode, type StructureNames } from "./canonical-plan.js";
 import { type AttributeTarget, attributeTarget } from "./canonical-rm-attributes.js";
-import { valueBuilder } from "./canonical-values.js";
+import { leafSuffixes, valueBuilder } from "./canonical-values.js";
 import { FlatConversionError } from "./flat-conversion-error.js";
 import { parseFlatKey } from "./flat-paths.js";
 import { type CodedName, type OptNames, optNames } from "./opt-names.js";
@@ -228,8 +228,11 @@ function resolveKey(
     node = child;
   }
   if (node.kind !== "value") throw new FlatConversionError(key, "path names a structural node, not a value");
-  if (valueBuilder(node.rmType) === undefined)
+  const suffixes = leafSuffixes(node.rmType);
+  if (valueBuilder(node.rmType) === undefined || suffixes === undefined)
     throw new FlatConversionError(key, `RM type ${node.rmType} is not supported by the canonical converter`);
+  if (!suffixes.has(suffix))
+    throw new FlatConversionError(key, "suffix is not supported by the canonical converter");
   return { kind: "leaf", steps: intern(owners, path, steps), suffix };
 }
 
