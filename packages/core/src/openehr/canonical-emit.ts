@@ -264,12 +264,6 @@ function completeComposition(object: RmObject, instance: Instance, state: EmitSt
     };
     object.context = emitObject(empty, state);
   }
-  // Key order as EHRbase writes it: header, then content last.
-  const content = object.content;
-  if (content !== undefined) {
-    delete object.content;
-    object.content = content;
-  }
 }
 
 function completeContext(context: RmObject, instance: Instance, state: EmitState): void {

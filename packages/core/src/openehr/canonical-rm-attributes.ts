@@ -126,7 +126,7 @@ export function applyLocatableAttributes(
         object.name = codedText(terminology, code, value);
       }
     } else if (target.head === "_feeder_audit") {
-      audit ??= {} as FeederAudit;
+      audit ??= { _type: "FEEDER_AUDIT" } as FeederAudit;
       auditKey = key;
       feederAuditPart(audit, target, values, key);
     }
@@ -138,7 +138,7 @@ export function applyLocatableAttributes(
         "is required when a feeder audit is given",
       );
     compactFeederAudit(audit);
-    object.feeder_audit = { _type: "FEEDER_AUDIT", ...audit };
+    object.feeder_audit = audit;
   }
 }
 

@@ -94,7 +94,10 @@ export function compileCanonicalConverter(
     let lastSteps: readonly InstanceStep[] | undefined;
     let lastOwner = root;
     let position = 0;
-    for (const key in flat) {
+    // Object.keys beats for…in here: mappers' FLATs are dictionary-mode objects (many keyed stores).
+    const flatKeys = Object.keys(flat);
+    for (let k = 0; k < flatKeys.length; k++) {
+      const key = flatKeys[k] as string;
       const value = flat[key];
       if (value === undefined) continue;
       // A mapper writes the same keys in the same order for every note: compare with the key seen
