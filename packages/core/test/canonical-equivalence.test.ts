@@ -263,6 +263,18 @@ describe.runIf(fixturesPresent())(
       });
     }
 
+    it("for a DV_COUNT and an entry added to corona.json (Corona_Anamnese)", async () => {
+      const { convert, rootId } = converters.get("Corona_Anamnese") as {
+        convert: CanonicalConverter;
+        rootId: string;
+      };
+      const flat = JSON.parse(await readFixture("flat", "corona.json")) as Flat;
+      flat[`${rootId}/allgemeine_angaben/wohnsituation:0/anzahl_der_haushaltsmitglieder`] = 3;
+      const { viaFlat, viaCanonical } = await commitBothWays("Corona_Anamnese", rootId, flat, convert);
+      expect(viaFlat[`${rootId}/allgemeine_angaben/wohnsituation:0/anzahl_der_haushaltsmitglieder`]).toBe(3);
+      expect(viaCanonical).toEqual(viaFlat);
+    });
+
     it("for a custom mapping onto RIPPLE - Clinical Notes.v1", async () => {
       const { convert, rootId } = converters.get("RIPPLE - Clinical Notes.v1") as {
         convert: CanonicalConverter;
