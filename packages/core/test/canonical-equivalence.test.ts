@@ -72,6 +72,17 @@ async function commitBothWays(
   expect(postedCanonical.status, postedCanonical.body).toBe(204);
   expect(postedCanonical.headers.get("etag")).toBe(`"${canonicalInput[`${rootId}/_uid`]}"`);
 
+  // Stronger than the FLAT read-back: the canonical JSON EHRbase stored for the FLAT is ours, exactly.
+  const stored = await ehrbase.request(
+    "GET",
+    `/ehr/${first.ehrId}/composition/${flatInput[`${rootId}/_uid`]}`,
+    {
+      headers: { accept: "application/json" },
+    },
+  );
+  expect(stored.status).toBe(200);
+  expect(convert(flatInput)).toEqual(JSON.parse(stored.body));
+
   const viaFlat = await ehrbase.getFlat(first.ehrId, String(flatInput[`${rootId}/_uid`]));
   const viaCanonical = await ehrbase.getFlat(second.ehrId, String(canonicalInput[`${rootId}/_uid`]));
   return { viaFlat: normalise(viaFlat, rootId), viaCanonical: normalise(viaCanonical, rootId) };
