@@ -2,9 +2,9 @@
  * Proves against the real EHRbase that the canonical JSON built by the FLAT → canonical converter is
  * what EHRbase's own FLAT unmarshaller makes of the same input: for every accepted corpus note, every
  * fixture FLAT composition (with its template) and custom mappings, the FLAT is POSTed to one EHR and
- * our canonical JSON to another, both are read back as FLAT and must be equal once the fields the
- * server fills per commit (the composition uid) are removed. A fast-check property runs the same
- * comparison over generated notes.
+ * our canonical JSON to another; the canonical JSON EHRbase stored for the FLAT must equal our
+ * conversion exactly, and both commits must read back as the same FLAT once the composition uid
+ * (fresh per commit) is removed. A fast-check property runs the same comparison over generated notes.
  */
 import { randomUUID } from "node:crypto";
 import { ehrbaseTestConfig, fixturesPresent, readFixture, requireEhrbase } from "@ehr-sync/testkit";
