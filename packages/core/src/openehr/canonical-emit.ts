@@ -124,7 +124,7 @@ function emitObject(instance: Instance, state: EmitState): RmObject {
       );
   }
   // Structural objects (HISTORY, ITEM_TREE, a folded EVENT) shared by the children placed below them.
-  let structures: Map<string, RmObject> | undefined;
+  let structures: (RmObject | undefined)[] | undefined;
   const kids = instance.kids;
   if (kids !== undefined) {
     const children = node.childList;
@@ -137,7 +137,7 @@ function emitObject(instance: Instance, state: EmitState): RmObject {
         if (occurrence === undefined) continue;
         let target = object;
         for (let s = 0; s < child.via.length; s++) {
-          structures ??= new Map();
+          structures ??= new Array(node.structureSlots);
           target = structure(target, child.via[s] as StructureStep, structures);
         }
         if (child.kind === "value") {
@@ -167,11 +167,11 @@ function emitObject(instance: Instance, state: EmitState): RmObject {
   return object;
 }
 
-function structure(parent: RmObject, step: StructureStep, structures: Map<string, RmObject>): RmObject {
-  let object = structures.get(step.key);
+function structure(parent: RmObject, step: StructureStep, structures: (RmObject | undefined)[]): RmObject {
+  let object = structures[step.slot];
   if (object === undefined) {
     object = header(step.rmType, step.name, step.nodeId);
-    structures.set(step.key, object);
+    structures[step.slot] = object;
     place(parent, step.attribute, step.list, object);
   }
   return object;
@@ -197,9 +197,12 @@ function buildValue(instance: Instance, state: EmitState): unknown {
  * unmarshaller does (observed on 2.16): the first event given a time sets the origin, else
  * `ctx/history_origin`, else `ctx/time`.
  */
-function completeStructures(structures: Map<string, RmObject>, state: EmitState, path: string): void {
-  for (const object of structures.values())
-    if (object._type === undefined) completeHistory(object, state, path);
+function completeStructures(structures: (RmObject | undefined)[], state: EmitState, path: string): void {
+  for (let i = 0; i < structures.length; i++) {
+    const object = structures[i];
+    // HISTORY is the structure written without a _type.
+    if (object !== undefined && object._type === undefined) completeHistory(object, state, path);
+  }
 }
 
 function completeHistory(history: RmObject, state: EmitState, path: string): void {

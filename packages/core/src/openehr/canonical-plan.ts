@@ -23,6 +23,8 @@ export interface StructureStep {
   readonly list: boolean;
   /** Identifies the object below one parent instance (steps with the same key are one object). */
   readonly key: string;
+  /** Index of this object among its parent node's structural objects (set by the parent). */
+  slot: number;
 }
 
 export type PlanKind = "object" | "value" | "unsupported";
@@ -55,6 +57,8 @@ export interface PlanNode {
   readonly nodeId: string | undefined;
   /** nodeId is an archetype id (the object carries archetype_details). */
   readonly archetyped: boolean;
+  /** How many distinct structural objects this node's children create below it. */
+  readonly structureSlots: number;
 }
 
 export interface CanonicalPlan {
@@ -197,14 +201,7 @@ function buildNode(
         const name = nameOf(step.nodeId, step.name ?? term(step.nodeId) ?? fallback);
         const key = `${via.length > 0 ? (via[via.length - 1] as StructureStep).key : ""}/${step.attribute}[${step.nodeId},${step.name ?? ""}]`;
         const list = LIST_ATTRIBUTES.has(step.attribute);
-        via.push({
-          attribute: step.attribute,
-          nodeId: step.nodeId,
-          rmType,
-          name,
-          list,
-          key,
-        });
+        via.push({ attribute: step.attribute, nodeId: step.nodeId, rmType, name, list, key, slot: -1 });
         owner = rmType === "POINT_EVENT" ? "EVENT" : rmType;
       }
     }
@@ -217,6 +214,18 @@ function buildNode(
     childList.push(built);
     children.set(child.id, built);
   });
+  // Number the structural objects below this node once, so emitting indexes an array, not a map.
+  const slots = new Map<string, number>();
+  for (const child of childList) {
+    for (const step of child.via) {
+      let slot = slots.get(step.key);
+      if (slot === undefined) {
+        slot = slots.size;
+        slots.set(step.key, slot);
+      }
+      step.slot = slot;
+    }
+  }
   return {
     id: node.id,
     wt: node,
@@ -235,6 +244,7 @@ function buildNode(
     name: nameOf(archetyped ? "at0000" : (nodeId ?? ""), node.name),
     nodeId,
     archetyped,
+    structureSlots: slots.size,
   };
 }
 
