@@ -153,6 +153,11 @@ describe("compileCanonicalConverter", () => {
       "soap_note/objective:1/findings/synopsis",
       "not allowed by the template",
     ],
+    [
+      "an index above the converter's limit",
+      "soap_note/assessment/problem_diagnosis:10000/clinical_description",
+      "limit",
+    ],
     ["a structural node given a value", "soap_note/subjective/story_history", "structural node"],
     [
       "an attribute on a value",

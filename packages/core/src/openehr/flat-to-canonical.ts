@@ -64,6 +64,8 @@ type ResolvedKey =
       readonly group: string;
     };
 
+/** Highest `:n` the converter accepts (far above any real composition). */
+const MAX_INDEX = 9_999;
 /** Keys with ever-new indices must not grow the cache without limit. */
 const MAX_CACHED_KEYS = 50_000;
 
@@ -224,6 +226,12 @@ function resolveKey(
     const index = segment.index ?? 0;
     if (Number.isNaN(index) || (!child.repeatable && index !== 0) || (child.max !== -1 && index >= child.max))
       throw new FlatConversionError(key, `index of '${segment.name}' is not allowed by the template`);
+    // Occurrences live in arrays walked by index: a huge index would make a huge sparse walk.
+    if (index > MAX_INDEX)
+      throw new FlatConversionError(
+        key,
+        `index of '${segment.name}' is above ${MAX_INDEX}, the converter's limit`,
+      );
     if (child.kind === "unsupported")
       throw new FlatConversionError(key, child.unsupported ?? "not supported");
     path = child.repeatable ? `${path}/${child.id}:${index}` : `${path}/${child.id}`;
