@@ -83,7 +83,8 @@ export function attributeTarget(
   } else {
     unsupported(key);
   }
-  const allowed = SUFFIXES[part ?? head];
+  const name = part ?? head;
+  const allowed = Object.hasOwn(SUFFIXES, name) ? SUFFIXES[name] : undefined;
   if (allowed === undefined || !allowed.has(suffix))
     unsupported(key, "suffix is not supported by the canonical converter");
   const group = segments.map((s) => (s.index === undefined ? s.name : `${s.name}:${s.index}`)).join("/");
