@@ -153,6 +153,7 @@ describe("compileCanonicalConverter", () => {
       "soap_note/objective:1/findings/synopsis",
       "not allowed by the template",
     ],
+    ["a prototype name as attribute", "soap_note/_feeder_audit/__proto__|id", "not supported"],
     [
       "an index above the converter's limit",
       "soap_note/assessment/problem_diagnosis:10000/clinical_description",
