@@ -165,10 +165,11 @@ describe("compileCanonicalConverter", () => {
       "soap_note/subjective/story_history/story/_null_flavour|code",
       "not supported",
     ],
-  ])("refuses %s, naming the key and not the value", (_case, key) => {
+  ])("refuses %s, naming the key and not the value", (_case, key, reason) => {
     const error = failure({ ...soapFlat(), [key]: SECRET });
     expect(error.key).toBe(key);
     expect(error.message.startsWith(`${key}: `)).toBe(true);
+    expect(error.message).toContain(reason);
     expect(error.message).not.toContain(SECRET);
   });
 

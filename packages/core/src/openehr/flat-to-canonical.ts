@@ -215,10 +215,15 @@ function resolveKey(
     const segment = segments[i] as (typeof segments)[number];
     const child = node.children.get(segment.name);
     if (child === undefined) {
-      if (!segment.name.startsWith("_") || node.kind !== "object")
+      if (!segment.name.startsWith("_"))
         throw new FlatConversionError(
           key,
           `path is not in the web template (no node '${segment.name}' here)`,
+        );
+      if (node.kind !== "object")
+        throw new FlatConversionError(
+          key,
+          "attribute is not supported by the canonical converter on a value",
         );
       const target = attributeTarget(key, node.rmType, segments.slice(i), suffix);
       return { kind: "attribute", steps: intern(owners, path, steps), suffix, target, group: target.group };
