@@ -111,6 +111,41 @@ describe("canonical JSON equals EHRbase's own FLAT conversion", () => {
     }
   });
 
+  it("keeps the idempotency rules: deterministic uid, 412 on a repeated create, PUT with If-Match for an amendment", async () => {
+    const { ehrId } = await ehrbase.createEhr();
+    const note = baseNote();
+    const first = prepareSoapComposition(note, { systemId });
+    if (!first.ok) throw new Error("note should be valid");
+    const post = () =>
+      ehrbase.request("POST", `/ehr/${ehrId}/composition`, {
+        body: JSON.stringify(soapConverter(first.flat)),
+        headers: { "content-type": "application/json", prefer: "return=minimal" },
+      });
+    const created = await post();
+    expect(created.status, created.body).toBe(204);
+    expect(created.headers.get("etag")).toBe(`"${first.compositionUid}"`);
+    const repeated = await post();
+    expect(repeated.status).toBe(412);
+    expect(repeated.body).toContain("already exists");
+
+    const amended = prepareSoapComposition({ ...note, version: 2, plan: "Amended plan." }, { systemId });
+    if (!amended.ok) throw new Error("amendment should be valid");
+    const uuid = first.compositionUid.split("::")[0] as string;
+    const put = await ehrbase.request("PUT", `/ehr/${ehrId}/composition/${uuid}`, {
+      body: JSON.stringify(soapConverter(amended.flat)),
+      headers: {
+        "content-type": "application/json",
+        "if-match": first.compositionUid,
+        prefer: "return=minimal",
+      },
+    });
+    expect(put.status, put.body).toBe(204);
+    expect(put.headers.get("etag")).toBe(`"${uuid}::${systemId}::2"`);
+    const back = await ehrbase.getFlat(ehrId, uuid);
+    expect(back["soap_note/plan/clinical_synopsis/synopsis"]).toBe("Amended plan.");
+    expect(back["soap_note/_feeder_audit/originating_system_audit|version_id"]).toBe("2");
+  });
+
   it("for a custom mapping onto the SOAP template using more of its nodes and ctx defaults", async () => {
     const mapping = defineCustomMapping<SoapNote>({
       templateId: SOAP_TEMPLATE_ID,
