@@ -13,7 +13,7 @@ import { contextField, setContextValue } from "./canonical-context.js";
 import { emitComposition, type Instance } from "./canonical-emit.js";
 import { type CanonicalPlan, compilePlan, type PlanNode, type StructureNames } from "./canonical-plan.js";
 import { type AttributeTarget, attributeTarget } from "./canonical-rm-attributes.js";
-import { leafSuffixes, valueBuilder } from "./canonical-values.js";
+import { type LeafValues, leafSuffixes, valueBuilder } from "./canonical-values.js";
 import { FlatConversionError } from "./flat-conversion-error.js";
 import { parseFlatKey } from "./flat-paths.js";
 import { type CodedName, type OptNames, optNames } from "./opt-names.js";
@@ -55,7 +55,13 @@ interface InstanceStep {
 
 type ResolvedKey =
   | { readonly kind: "ctx"; readonly field: keyof FlatContext }
-  | { readonly kind: "leaf"; readonly steps: readonly InstanceStep[]; readonly suffix: string }
+  | {
+      readonly kind: "leaf";
+      readonly steps: readonly InstanceStep[];
+      readonly suffix: string;
+      /** Every suffix of the leaf's type, unset: copying it gives all leaves of a type one shape. */
+      readonly blank: LeafValues;
+    }
   | {
       readonly kind: "attribute";
       readonly steps: readonly InstanceStep[];
@@ -132,7 +138,7 @@ export function compileCanonicalConverter(
       }
       const owner = lastOwner;
       if (resolved.kind === "leaf") {
-        owner.values ??= {};
+        owner.values ??= { ...resolved.blank };
         owner.values[resolved.suffix] = value;
       } else {
         owner.groups ??= new Map();
@@ -249,7 +255,9 @@ function resolveKey(
     throw new FlatConversionError(key, `RM type ${node.rmType} is not supported by the canonical converter`);
   if (!suffixes.has(suffix))
     throw new FlatConversionError(key, "suffix is not supported by the canonical converter");
-  return { kind: "leaf", steps: intern(owners, path, steps), suffix };
+  const blank: LeafValues = {};
+  for (const name of suffixes) blank[name] = undefined;
+  return { kind: "leaf", steps: intern(owners, path, steps), suffix, blank };
 }
 
 /** One steps array per owner path, so the conversion loop can compare owners by identity. */
