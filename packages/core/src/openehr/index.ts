@@ -1,7 +1,16 @@
 export type { FlatKeySegment, FlatPathIndex, FlatPathNode, ParsedFlatKey } from "./flat-paths.js";
 export { indexWebTemplate, parseFlatKey } from "./flat-paths.js";
+export type { CanonicalConverter, CanonicalConverterOptions, StructureNames } from "./flat-to-canonical.js";
+export {
+  canonicalNamesUsed,
+  compileCanonicalConverter,
+  FlatConversionError,
+  flatToCanonical,
+} from "./flat-to-canonical.js";
 export { IANA_CHARACTER_SETS, ISO_639_1, ISO_3166_1 } from "./iso-codes.js";
 export { OPENEHR_MATH_FUNCTION, OPENEHR_SETTING } from "./openehr-terminology.js";
+export type { CodedName, OptNames } from "./opt-names.js";
+export { optNames } from "./opt-names.js";
 export type { RmAttributeSpec, RmValueKind } from "./rm-attributes.js";
 export * from "./rm-types.js";
 export type {
