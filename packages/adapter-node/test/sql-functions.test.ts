@@ -3,21 +3,47 @@
  * LOCKED, lease fencing, ordering, rescue, release, dead-letter requeue and status write-back.
  */
 import { randomUUID } from "node:crypto";
-import { MIGRATIONS, type QueueJob } from "@ehr-sync/core";
+import {
+  type CompletedDelivery,
+  completeJobs as completeBatch,
+  MIGRATIONS,
+  type QueueJob,
+  queueAdmin,
+  sqlQueueStore,
+} from "@ehr-sync/core";
 import { createTestDatabase } from "@ehr-sync/testkit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../src/migrate.js";
-import { backfillNotes } from "../src/store/backfill-notes.js";
-import { buryJob } from "../src/store/bury-job.js";
-import { claimBatch } from "../src/store/claim-batch.js";
-import { completeJobs } from "../src/store/complete-jobs.js";
-import { heartbeatJob } from "../src/store/heartbeat-job.js";
-import { pauseDestination } from "../src/store/pause-destination.js";
-import { releaseJob } from "../src/store/release-job.js";
-import { requeueDead } from "../src/store/requeue-dead.js";
-import { rescheduleJob } from "../src/store/reschedule-job.js";
+import { type Db, pgQuery } from "../src/store/db.js";
 import { insertNotes, migratedDatabase, noteRow, type TestBed } from "./helpers/bed.js";
+
+// The queue's calls as the adapters make them: core's sqlQueueStore over `pg`.
+const store = (database: Db, workerId = "test-worker") => sqlQueueStore(pgQuery(database), { workerId });
+const claimBatch = (database: Db, workerId: string, limit: number, leaseSeconds: number) =>
+  store(database, workerId).claim(limit, leaseSeconds);
+const heartbeatJob = (database: Db, job: QueueJob, leaseSeconds: number) =>
+  store(database).heartbeat(job, leaseSeconds);
+const releaseJob = (database: Db, job: QueueJob) => store(database).release(job);
+const buryJob = (database: Db, job: QueueJob, failure: Parameters<ReturnType<typeof store>["bury"]>[1]) =>
+  store(database).bury(job, failure);
+const rescheduleJob = (
+  database: Db,
+  job: QueueJob,
+  retry: Parameters<ReturnType<typeof store>["reschedule"]>[1],
+) => store(database).reschedule(job, retry);
+const pauseDestination = (
+  database: Db,
+  job: QueueJob,
+  pause: Parameters<ReturnType<typeof store>["pauseDestination"]>[1],
+) => store(database).pauseDestination(job, pause);
+const completeJobs = (
+  database: Db,
+  workerId: string,
+  deliveries: readonly { job: QueueJob; delivery: CompletedDelivery }[],
+) => completeBatch(pgQuery(database), workerId, deliveries);
+const backfillNotes = (database: Db, table: string) => queueAdmin(pgQuery(database)).backfill(table);
+const requeueDead = (database: Db, ids?: string[]) => queueAdmin(pgQuery(database)).requeueDead(ids);
 
 let bed: TestBed;
 const db = () => bed.pool;

@@ -11,6 +11,7 @@ import {
   type QueueJob,
   type QueueStore,
   soapNoteFromRow,
+  sqlQueueStore,
 } from "@ehr-sync/core";
 import { SOAP_TEMPLATE_OPT } from "@ehr-sync/core/template";
 import { EhrbaseClient } from "@ehr-sync/ehrbase-client";
@@ -19,7 +20,6 @@ import { fetchBoundTo } from "./deadline.js";
 import type { DrainPorts, ItemOutcome } from "./drain.js";
 import { ehrbaseGateway } from "./ehrbase-gateway.js";
 import type { ResolvedOptions } from "./options.js";
-import { PostgresQueueStore } from "./store/postgres-queue-store.js";
 
 const shippedMapping = createSoapMapping();
 
@@ -31,14 +31,16 @@ export function createQueuePorts(
   options: ResolvedOptions,
   deadline: AbortSignal,
 ): DrainPorts<QueueJob> {
-  const store = new PostgresQueueStore(sql, options.workerName);
+  const store = sqlQueueStore((text, values) => sql.unsafe(text, values as never[]), {
+    workerId: options.workerName,
+  });
   const client = new EhrbaseClient({ ...options.ehrbase, fetch: fetchBoundTo(deadline) });
   const gateway = ehrbaseGateway(client);
   const mapping: CustomMapping<unknown> = shippedMapping as CustomMapping<unknown>;
   const engineStore = handBackAfterDeadline(store, deadline);
   let templateReady = templatesEnsured.get(options);
   return {
-    claim: (limit, leaseSeconds) => store.claimBatch(limit, leaseSeconds),
+    claim: (limit, leaseSeconds) => store.claim(limit, leaseSeconds),
     process: async (job) => {
       if (!templateReady) {
         templateReady = client.templates.ensure(SOAP_TEMPLATE_OPT).catch((error) => {
