@@ -1,5 +1,4 @@
 export { type Dashboard, type DashboardOptions, startDashboard } from "./dashboard/dashboard-server.js";
-export { ehrbaseGateway } from "./ehrbase-gateway.js";
 export { createLogger, type Logger } from "./logger.js";
 export { WorkerMetrics } from "./metrics.js";
 export { type MigrateResult, migrate } from "./migrate.js";

@@ -17,6 +17,7 @@ import { hostname } from "node:os";
 import {
   createSoapMapping,
   type EhrGateway,
+  ehrbaseGateway,
   guardStore,
   type JobOutcome,
   processJob,
@@ -30,8 +31,6 @@ import {
 import { SOAP_TEMPLATE_OPT } from "@ehr-sync/core/template";
 import { EhrbaseClient, isEhrbaseClient } from "@ehr-sync/ehrbase-client";
 import pg from "pg";
-import { ehrbaseGateway } from "./ehrbase-gateway.js";
-import { withLoggedLookups } from "./logged-lookups.js";
 import { createLogger } from "./logger.js";
 import { WorkerMetrics } from "./metrics.js";
 import { NotificationListener } from "./notification-listener.js";
@@ -250,7 +249,7 @@ export function createWorker(options: WorkerOptions): Worker {
       try {
         const outcome = await processJob(job, {
           store,
-          gateway: freeingSlotOnDelivery(withLoggedLookups(gateway, store, job), freeSlot),
+          gateway: freeingSlotOnDelivery(gateway, freeSlot),
           mapping,
           ...(toInput ? { toInput } : {}),
           ...(options.retryPolicy ? { policy: options.retryPolicy } : {}),

@@ -6,6 +6,7 @@
 import {
   type CustomMapping,
   createSoapMapping,
+  ehrbaseGateway,
   type JobOutcome,
   processJob,
   type QueueJob,
@@ -18,7 +19,6 @@ import { EhrbaseClient } from "@ehr-sync/ehrbase-client";
 import type { Sql } from "./database.js";
 import { fetchBoundTo } from "./deadline.js";
 import type { DrainPorts, ItemOutcome } from "./drain.js";
-import { ehrbaseGateway } from "./ehrbase-gateway.js";
 import type { ResolvedOptions } from "./options.js";
 
 const shippedMapping = createSoapMapping();

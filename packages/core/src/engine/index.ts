@@ -1,4 +1,5 @@
 export * from "./completion-item.js";
+export * from "./ehrbase-gateway.js";
 export * from "./observe-error.js";
 export * from "./ports.js";
 export * from "./process-job.js";

@@ -80,9 +80,19 @@ export interface QueueStore {
   rememberEhr(patientKey: string, ehrId: string): Promise<void>;
 }
 
+/**
+ * `status` is the HTTP status the server answered, for the attempt log (a gateway that cannot tell
+ * leaves it out; a deletion marker is EHRbase's 204, and `null` its 404).
+ */
 export type FoundComposition =
-  | { deleted: false; versionUid: string; flat: Record<string, unknown> }
+  | { deleted: false; versionUid: string; flat: Record<string, unknown>; status?: number }
   | { deleted: true };
+
+/** A composition written; `status` as in FoundComposition. */
+export interface WrittenComposition {
+  versionUid: string;
+  status?: number;
+}
 
 /**
  * Errors thrown by a gateway should carry what the engine classifies on: `status` (HTTP), `code`
@@ -101,7 +111,7 @@ export interface EhrGateway {
     ehrId: string,
     flat: Record<string, unknown>,
     options: { templateId: string; uid: string },
-  ): Promise<{ versionUid: string }>;
+  ): Promise<WrittenComposition>;
   /**
    * The template the stored composition was committed with (an amendment must keep it: EHRbase does
    * not move a composition to another template). Optional: without it the mapping's template is used.
@@ -113,5 +123,5 @@ export interface EhrGateway {
     precedingVersionUid: string,
     flat: Record<string, unknown>,
     options: { templateId: string },
-  ): Promise<{ versionUid: string }>;
+  ): Promise<WrittenComposition>;
 }

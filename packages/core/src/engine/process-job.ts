@@ -11,7 +11,14 @@ import type { RetryPolicy } from "../queue/backoff.js";
 import { type AttemptObservation, type Classification, classifyAttempt } from "../queue/classify-outcome.js";
 import { type Decision, decideAfterAttempt } from "../queue/decide.js";
 import { observationFromError, statusOf } from "./observe-error.js";
-import type { AttemptRecord, EhrGateway, FoundComposition, QueueJob, QueueStore } from "./ports.js";
+import type {
+  AttemptRecord,
+  EhrGateway,
+  FoundComposition,
+  QueueJob,
+  QueueStore,
+  WrittenComposition,
+} from "./ports.js";
 import { guardStore, isStoreFailure } from "./store-failure.js";
 import { ehrSubjectKey } from "./subject-key.js";
 
@@ -180,6 +187,8 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
   const claimedEhrId = job.patientKey === subjectKey ? job.knownEhrId : undefined;
   let ehrId: string;
   let versionUid: string;
+  /** What EHRbase answered to the call that delivered (or confirmed) the composition. */
+  let httpStatus: number | undefined;
   try {
     action = "ensure-ehr";
     const known = ensuredEhrId ?? claimedEhrId ?? (await store.ehrIdFor(subjectKey));
@@ -192,17 +201,33 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
 
     const lookUp = async (): Promise<FoundComposition | null> => {
       action = "reconcile";
-      return gateway.findComposition(ehrId, uuid, prepared.templateId);
+      const lookUpStarted = now();
+      const found = await gateway.findComposition(ehrId, uuid, prepared.templateId);
+      // Every completed look-up is logged with the status EHRbase answered, so the audit trail shows
+      // each resend preceded by its look-up (a create after a look-up that found nothing is logged as
+      // "create" only). A failed look-up is the attempt's outcome, logged with the transition.
+      await store.recordAttempt(job, {
+        action: "reconcile",
+        httpStatus: found === null ? 404 : found.deleted ? 204 : (found.status ?? 200),
+        durationMs: Math.round(now() - lookUpStarted),
+        outcome: "success",
+      });
+      if (found && !found.deleted) httpStatus = found.status;
+      return found;
+    };
+    const written = (result: WrittenComposition): string => {
+      httpStatus = result.status;
+      return result.versionUid;
     };
     const create = async (): Promise<string> => {
       action = "create";
       try {
-        return (
+        return written(
           await gateway.createComposition(ehrId, prepared.flat, {
             templateId: prepared.templateId,
             uid: prepared.compositionUid,
-          })
-        ).versionUid;
+          }),
+        );
       } catch (error) {
         // The uid exists: an earlier attempt (ours or another worker's) stored it. Confirm and finish.
         if ((error as { uidAlreadyExists?: unknown }).uidAlreadyExists !== true) throw error;
@@ -229,11 +254,11 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
           // An amendment is a new version of the same composition, never a second composition, in
           // the template it was first committed with (e.g. before the shipped template moved to v2).
           const templateId = (await gateway.compositionTemplateId?.(ehrId, uuid)) ?? prepared.templateId;
-          versionUid = (
+          versionUid = written(
             await gateway.updateComposition(ehrId, uuid, found.versionUid, withoutUid(prepared.flat), {
               templateId,
-            })
-          ).versionUid;
+            }),
+          );
         }
       }
     } else {
@@ -257,6 +282,7 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
     action,
     durationMs: Math.round(now() - started),
     outcome: success.outcome,
+    ...(httpStatus !== undefined ? { httpStatus } : {}),
   };
   return (await store.complete(job, { ehrId, compositionUid: versionUid, attempt }))
     ? { type: "succeeded", compositionUid: versionUid, ehrId, action }
