@@ -25,18 +25,27 @@ const claimBatch = (database: Db, workerId: string, limit: number, leaseSeconds:
 const heartbeatJob = (database: Db, job: QueueJob, leaseSeconds: number) =>
   store(database).heartbeat(job, leaseSeconds);
 const releaseJob = (database: Db, job: QueueJob) => store(database).release(job);
-const buryJob = (database: Db, job: QueueJob, failure: Parameters<ReturnType<typeof store>["bury"]>[1]) =>
-  store(database).bury(job, failure);
+// A failed attempt as the engine hands it over with each failure transition.
+const failedAttempt = {
+  action: "create" as const,
+  httpStatus: 503,
+  durationMs: 7,
+  outcome: "transient" as const,
+  errorClass: "http-503",
+};
+type Store = ReturnType<typeof store>;
+const buryJob = (database: Db, job: QueueJob, failure: Omit<Parameters<Store["bury"]>[1], "attempt">) =>
+  store(database).bury(job, { ...failure, attempt: failedAttempt });
 const rescheduleJob = (
   database: Db,
   job: QueueJob,
-  retry: Parameters<ReturnType<typeof store>["reschedule"]>[1],
-) => store(database).reschedule(job, retry);
+  retry: Omit<Parameters<Store["reschedule"]>[1], "attempt">,
+) => store(database).reschedule(job, { ...retry, attempt: failedAttempt });
 const pauseDestination = (
   database: Db,
   job: QueueJob,
-  pause: Parameters<ReturnType<typeof store>["pauseDestination"]>[1],
-) => store(database).pauseDestination(job, pause);
+  pause: Omit<Parameters<Store["pauseDestination"]>[1], "attempt">,
+) => store(database).pauseDestination(job, { ...pause, attempt: failedAttempt });
 const completeJobs = (
   database: Db,
   workerId: string,
@@ -352,6 +361,37 @@ describe("dead jobs and write-back", () => {
       ehr_composition_uid: uid,
       synced: true,
     });
+  });
+
+  it("logs a failed attempt in the same statement as its transition, once, even when the lease was lost", async () => {
+    await reset("independent");
+    await insertNotes(db(), [noteRow("pat-t1"), noteRow("pat-t2"), noteRow("pat-t3")]);
+    const [r, b, p] = (await claimBatch(db(), "w1", 3, 30)) as [QueueJob, QueueJob, QueueJob];
+    const retry = { delayMs: 1_000, errorClass: "http-503", reason: "r", reconcileFirst: false };
+    expect(await rescheduleJob(db(), r, retry)).toBe(true);
+    // The same call again (its answer was lost): nothing changes, nothing is logged twice.
+    expect(await rescheduleJob(db(), r, retry)).toBe(false);
+    expect(await buryJob(db(), b, { errorClass: "http-422", reason: "rejected" })).toBe(true);
+    // A worker whose lease was taken over: the request did happen, so it is logged, but not applied.
+    const stale = { ...p, leaseToken: randomUUID() };
+    expect(await pauseDestination(db(), stale, { delayMs: 1_000, errorClass: "http-401", reason: "x" })).toBe(
+      false,
+    );
+    const logged = await db().query<{
+      job_id: string;
+      worker_id: string;
+      http_status: number;
+      outcome: string;
+    }>("select job_id::text, worker_id, http_status, outcome from ehr_sync.attempts order by id");
+    expect(logged.rows).toEqual(
+      [r, b, p].map((job) => ({
+        job_id: job.id,
+        worker_id: "test-worker",
+        http_status: 503,
+        outcome: "transient",
+      })),
+    );
+    expect((await jobRow(p.id)).state).toBe("leased");
   });
 
   it("keeps the attempt log append-only", async () => {

@@ -64,15 +64,19 @@ class MemoryStore implements QueueStore {
     this.completed.push(delivery);
     return true;
   }
-  async reschedule(_job: QueueJob, retry: { errorClass: string }) {
+  // Like the SQL, each failure transition logs its attempt.
+  async reschedule(_job: QueueJob, retry: { errorClass: string; attempt: AttemptRecord }) {
+    this.attempts.push(retry.attempt);
     this.rescheduled.push(retry);
     return true;
   }
-  async bury(_job: QueueJob, failure: { errorClass: string; reason: string }) {
+  async bury(_job: QueueJob, failure: { errorClass: string; reason: string; attempt: AttemptRecord }) {
+    this.attempts.push(failure.attempt);
     this.dead = failure;
     return true;
   }
-  async pauseDestination(_job: QueueJob, pause: { errorClass: string }) {
+  async pauseDestination(_job: QueueJob, pause: { errorClass: string; attempt: AttemptRecord }) {
+    this.attempts.push(pause.attempt);
     this.paused = pause;
     return true;
   }

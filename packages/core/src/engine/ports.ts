@@ -60,20 +60,34 @@ export interface CompletedDelivery {
  * EHRbase outcome (see guardStore).
  */
 export interface QueueStore {
+  /** Appends a look-up's attempt row (a failure or success is logged by its transition). */
   recordAttempt(job: QueueJob, attempt: AttemptRecord): Promise<void>;
   /**
    * Records the successful attempt and completes the job, atomically (ehr_sync.complete_batch): the
    * attempt is logged even when the lease was lost, because the request did happen.
    */
   complete(job: QueueJob, result: CompletedDelivery): Promise<boolean>;
+  /**
+   * The failure transitions log their attempt in the same statement (SQL 0008), likewise even when the
+   * lease was lost.
+   */
   reschedule(
     job: QueueJob,
-    retry: { delayMs: number; errorClass: string; reason: string; reconcileFirst: boolean },
+    retry: {
+      delayMs: number;
+      errorClass: string;
+      reason: string;
+      reconcileFirst: boolean;
+      attempt: AttemptRecord;
+    },
   ): Promise<boolean>;
-  bury(job: QueueJob, failure: { errorClass: string; reason: string }): Promise<boolean>;
+  bury(
+    job: QueueJob,
+    failure: { errorClass: string; reason: string; attempt: AttemptRecord },
+  ): Promise<boolean>;
   pauseDestination(
     job: QueueJob,
-    pause: { delayMs: number; errorClass: string; reason: string },
+    pause: { delayMs: number; errorClass: string; reason: string; attempt: AttemptRecord },
   ): Promise<boolean>;
   release(job: QueueJob): Promise<boolean>;
   ehrIdFor(patientKey: string): Promise<string | null>;

@@ -83,15 +83,14 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
   const started = now();
   let action: AttemptRecord["action"] = "validate";
 
-  const logAttempt = async (classification: Classification, httpStatus?: number) => {
-    await store.recordAttempt(job, {
-      action,
-      durationMs: Math.round(now() - started),
-      outcome: classification.outcome,
-      ...(httpStatus !== undefined ? { httpStatus } : {}),
-      ...(classification.outcome !== "success" ? { errorClass: classification.errorClass } : {}),
-    });
-  };
+  /** The attempt's row in the log, written by the transition that follows it. */
+  const attemptRecord = (classification: Classification, httpStatus?: number): AttemptRecord => ({
+    action,
+    durationMs: Math.round(now() - started),
+    outcome: classification.outcome,
+    ...(httpStatus !== undefined ? { httpStatus } : {}),
+    ...(classification.outcome !== "success" ? { errorClass: classification.errorClass } : {}),
+  });
 
   const decide = (classification: Classification): Decision =>
     decideAfterAttempt({
@@ -111,14 +110,14 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
   ): Promise<JobOutcome> => {
     const classification = classifyAttempt(observation);
     const decision = decide(classification);
-    await logAttempt(classification, httpStatus);
+    const attempt = attemptRecord(classification, httpStatus);
     const reason = (detail ? `${classification.reason}: ${detail}` : classification.reason).slice(
       0,
       MAX_REASON,
     );
     switch (decision.type) {
       case "dead":
-        return (await store.bury(job, { errorClass: decision.errorClass, reason }))
+        return (await store.bury(job, { errorClass: decision.errorClass, reason, attempt }))
           ? { type: "dead", errorClass: decision.errorClass, reason }
           : { type: "fenced" };
       case "retry":
@@ -127,6 +126,7 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
           errorClass: decision.errorClass,
           reason,
           reconcileFirst: decision.reconcileFirst || job.reconcileFirst,
+          attempt,
         }))
           ? { type: "retry", errorClass: decision.errorClass, delayMs: decision.delayMs }
           : { type: "fenced" };
@@ -135,6 +135,7 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
           delayMs: decision.delayMs,
           errorClass: decision.errorClass,
           reason,
+          attempt,
         }))
           ? { type: "paused", errorClass: decision.errorClass, delayMs: decision.delayMs }
           : { type: "fenced" };

@@ -27,12 +27,18 @@ export const queueStatements = {
   release: "select ehr_sync.release($1::bigint, $2::uuid) as ok",
   /** $1 worker, $2 JSON array of CompletionItem → the ids completed (a missing id had lost its lease). */
   completeBatch: "select id::text as id from ehr_sync.complete_batch($1, $2::text::jsonb) as done(id)",
-  /** $1 job, $2 token, $3 delay ms, $4 error class, $5 reason, $6 reconcile first → ok. */
-  reschedule: "select ehr_sync.reschedule($1::bigint, $2::uuid, $3::int, $4, $5, $6::boolean) as ok",
-  /** $1 job, $2 token, $3 error class, $4 reason → ok. */
-  bury: "select ehr_sync.bury($1::bigint, $2::uuid, $3, $4) as ok",
-  /** $1 job, $2 token, $3 delay ms, $4 error class, $5 reason → ok. */
-  pauseDestination: "select ehr_sync.pause_destination($1::bigint, $2::uuid, $3::int, $4, $5) as ok",
+  /**
+   * The failure transitions log their attempt in the same statement (SQL 0008). Each takes $1 job,
+   * $2 token, $3 worker, $4 the attempt as JSON ({action, http_status, duration_ms, outcome,
+   * error_class}), then: $5 delay ms, $6 error class, $7 reason, $8 reconcile first → ok.
+   */
+  reschedule:
+    "select ehr_sync.reschedule($1::bigint, $2::uuid, $3, $4::text::jsonb, $5::int, $6, $7, $8::boolean) as ok",
+  /** $1–$4 as reschedule, $5 error class, $6 reason → ok. */
+  bury: "select ehr_sync.bury($1::bigint, $2::uuid, $3, $4::text::jsonb, $5, $6) as ok",
+  /** $1–$4 as reschedule, $5 delay ms, $6 error class, $7 reason → ok. */
+  pauseDestination:
+    "select ehr_sync.pause_destination($1::bigint, $2::uuid, $3, $4::text::jsonb, $5::int, $6, $7) as ok",
   /** $1 job, $2 worker, $3 token, $4 action, $5 HTTP status, $6 duration ms, $7 outcome, $8 error class. */
   recordAttempt:
     "select ehr_sync.record_attempt($1::bigint, $2, $3::uuid, $4, $5::int, $6::int, $7, $8) as logged",

@@ -42,6 +42,19 @@ export function sqlQueueStore(query: SqlQuery, options: SqlQueueStoreOptions): S
     (deliveries) => completeJobs(query, workerId, deliveries),
     options.completions,
   );
+  /** The four leading parameters of a failure transition: job, lease token, worker, attempt. */
+  const failed = (job: QueueJob, attempt: AttemptRecord) => [
+    job.id,
+    job.leaseToken,
+    workerId,
+    JSON.stringify({
+      action: attempt.action,
+      http_status: attempt.httpStatus ?? null,
+      duration_ms: attempt.durationMs,
+      outcome: attempt.outcome,
+      error_class: attempt.errorClass ?? null,
+    }),
+  ];
   const flag = async (text: string, values: unknown[]) => answeredTrue(await query(text, values));
   return {
     claim: async (limit, leaseSeconds) =>
@@ -64,18 +77,17 @@ export function sqlQueueStore(query: SqlQuery, options: SqlQueueStoreOptions): S
     },
     reschedule: (job, retry) =>
       flag(q.reschedule, [
-        job.id,
-        job.leaseToken,
+        ...failed(job, retry.attempt),
         Math.round(retry.delayMs),
         retry.errorClass,
         retry.reason,
         retry.reconcileFirst,
       ]),
-    bury: (job, failure) => flag(q.bury, [job.id, job.leaseToken, failure.errorClass, failure.reason]),
+    bury: (job, failure) =>
+      flag(q.bury, [...failed(job, failure.attempt), failure.errorClass, failure.reason]),
     pauseDestination: (job, pause) =>
       flag(q.pauseDestination, [
-        job.id,
-        job.leaseToken,
+        ...failed(job, pause.attempt),
         Math.round(pause.delayMs),
         pause.errorClass,
         pause.reason,
