@@ -253,6 +253,7 @@ export function createWorker(options: WorkerOptions): Worker {
           mapping,
           ...(toInput ? { toInput } : {}),
           ...(options.retryPolicy ? { policy: options.retryPolicy } : {}),
+          ...(systemId ? { systemId } : {}),
         });
         record(job, outcome);
       } catch (error) {
@@ -301,8 +302,9 @@ export function createWorker(options: WorkerOptions): Worker {
     return Math.max(0, Math.min(batchSize, room));
   };
 
-  /** Once per worker, before the first claim: the retry limits for SQL, the shipped template. */
+  /** Once per worker, before the first claim: the retry limits for SQL, the shipped template, the system id. */
   let preparation: Promise<void> | undefined;
+  let systemId: string | undefined;
   const prepare = () => {
     preparation ??= (async () => {
       if (options.retryPolicy) {
@@ -313,14 +315,21 @@ export function createWorker(options: WorkerOptions): Worker {
             logger.warn({ event: "retry_limits_not_saved", code: (error as { code?: string }).code }),
           );
       }
-      if (options.ensureTemplate === false || (options.mapping && options.ensureTemplate !== true)) return;
-      if (mapping.templateId !== SOAP_TEMPLATE_ID) return;
-      try {
-        await client.templates.ensure(SOAP_TEMPLATE_OPT);
-      } catch (error) {
-        // Not fatal: jobs will report the missing template and pause the destination.
-        logger.warn({ event: "template_upload_failed", code: (error as { code?: string }).code });
+      const shippedTemplate =
+        options.ensureTemplate !== false &&
+        (!options.mapping || options.ensureTemplate === true) &&
+        mapping.templateId === SOAP_TEMPLATE_ID;
+      if (shippedTemplate) {
+        try {
+          await client.templates.ensure(SOAP_TEMPLATE_OPT);
+        } catch (error) {
+          // Not fatal: jobs will report the missing template and pause the destination.
+          logger.warn({ event: "template_upload_failed", code: (error as { code?: string }).code });
+        }
       }
+      // Once, beside the template: every composition uid carries it. A server that cannot tell yet (no
+      // EHR) or cannot be reached leaves it to the engine, which learns it with the first delivery.
+      systemId = await client.systemId().catch(() => undefined);
     })();
     return preparation;
   };

@@ -25,6 +25,11 @@ const shippedMapping = createSoapMapping();
 
 /** Uploads the shipped template once per function instance ("already exists" counts as done). */
 const templatesEnsured = new WeakMap<object, Promise<unknown>>();
+/**
+ * The server's system id, also once per function instance. A server that cannot tell yet (no EHR)
+ * leaves it to the engine, which learns it with the first delivery.
+ */
+const systemIds = new WeakMap<object, string>();
 
 export function createQueuePorts(
   sql: Sql,
@@ -51,8 +56,16 @@ export function createQueuePorts(
         templatesEnsured.set(options, templateReady);
       }
       await templateReady;
+      const systemId = systemIds.get(options) ?? (await client.systemId().catch(() => undefined));
+      if (systemId) systemIds.set(options, systemId);
       return itemOutcome(
-        await processJob(job, { store: engineStore, gateway, mapping, toInput: soapNoteFromRow }),
+        await processJob(job, {
+          store: engineStore,
+          gateway,
+          mapping,
+          toInput: soapNoteFromRow,
+          ...(systemId ? { systemId } : {}),
+        }),
       );
     },
     release: async (jobs) => {

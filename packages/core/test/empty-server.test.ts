@@ -128,6 +128,23 @@ describe("the engine on an EHRbase with no EHR yet", () => {
     expect(store.completed[0]?.attempt).toMatchObject({ action: "create", outcome: "success" });
   });
 
+  it("maps the note once, after learning the system id", async () => {
+    const server = new EmptyServer();
+    const store = new MemoryStore();
+    const shipped = createSoapMapping();
+    let mapped = 0;
+    const counting: typeof shipped = {
+      ...shipped,
+      prepare: (input, options) => {
+        mapped += 1;
+        return shipped.prepare(input, options);
+      },
+    };
+    const outcome = await processJob(jobFor(baseNote()), { store, gateway: server, mapping: counting });
+    expect(outcome.type).toBe("succeeded");
+    expect(mapped).toBe(1);
+  });
+
   it("still sends an invalid note dead with the field it names, without creating an EHR", async () => {
     const server = new EmptyServer();
     const store = new MemoryStore();

@@ -30,6 +30,11 @@ export interface ProcessJobOptions {
   /** Turns the queued payload into the mapping's input (default: the payload itself). */
   toInput?: (payload: unknown) => unknown;
   policy?: RetryPolicy;
+  /**
+   * The server's system id, resolved once at start-up (next to the template check). Without it the
+   * engine asks the gateway per job (a server with no EHR yet cannot tell until one is created).
+   */
+  systemId?: string;
   now?: () => number;
   random?: () => number;
 }
@@ -149,21 +154,23 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
   let ensuredEhrId: string | undefined;
   try {
     const input = options.toInput ? options.toInput(job.payload) : job.payload;
-    const systemId = await systemIdIfKnown(gateway);
     const uidScope = job.uidScope;
+    const systemId = options.systemId ?? (await systemIdIfKnown(gateway));
     if (systemId !== undefined) {
       prepared = mapping.prepare(input, { systemId, uidScope });
     } else {
       // A server with no EHR yet has no system id to read; it is learnt from the first EHR created.
-      // Map once with a placeholder to learn the patient (an invalid note fails here, whatever the
-      // id), ensure their EHR, then map for real.
-      prepared = mapping.prepare(input, { systemId: "unknown", uidScope });
-      if (prepared.ok) {
+      // The patient comes from the validated input (an invalid note fails here), their EHR is ensured,
+      // and only then is the note mapped, once.
+      const subject = mapping.subject(input);
+      if (subject.ok) {
         action = "ensure-ehr";
-        ensuredEhrId = await gateway.ensureEhr(prepared.ehrSubject);
-        await store.rememberEhr(ehrSubjectKey(prepared.ehrSubject), ensuredEhrId);
+        ensuredEhrId = await gateway.ensureEhr(subject.ehrSubject);
+        await store.rememberEhr(ehrSubjectKey(subject.ehrSubject), ensuredEhrId);
         action = "validate";
         prepared = mapping.prepare(input, { systemId: await gateway.systemId(), uidScope });
+      } else {
+        prepared = subject;
       }
     }
   } catch (error) {
@@ -181,7 +188,7 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
     );
   }
 
-  const uuid = prepared.compositionUid.slice(0, prepared.compositionUid.indexOf("::"));
+  const uuid = prepared.compositionUuid;
   // The EHR is the one of the note's own subject (namespace + id). An EHR id that came with the job
   // is trusted only when the job was keyed by that same subject: never another patient's EHR.
   const subjectKey = ehrSubjectKey(prepared.ehrSubject);
