@@ -9,7 +9,7 @@
  * `batchSize` jobs are claimed ahead of the running ones (their leases heartbeat from the claim on),
  * so a slot that frees starts its next job at once and claims stay whole batches; a slot frees as
  * soon as EHRbase has answered, while the completion is written (grouped with others, see
- * store/completion-batcher.ts).
+ * core's store/completion-batcher.ts).
  */
 import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";

@@ -6,7 +6,10 @@
 import {
   type CustomMapping,
   createSoapMapping,
+  type DrainPorts,
   ehrbaseGateway,
+  fetchBoundTo,
+  type ItemOutcome,
   type JobOutcome,
   processJob,
   type QueueJob,
@@ -17,8 +20,6 @@ import {
 import { SOAP_TEMPLATE_OPT } from "@ehr-sync/core/template";
 import { EhrbaseClient } from "@ehr-sync/ehrbase-client";
 import type { Sql } from "./database.js";
-import { fetchBoundTo } from "./deadline.js";
-import type { DrainPorts, ItemOutcome } from "./drain.js";
 import type { ResolvedOptions } from "./options.js";
 
 const shippedMapping = createSoapMapping();
