@@ -5,17 +5,15 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { queueAdmin } from "@ehr-sync/core";
 import { ehrbaseAuthFromEnv } from "@ehr-sync/ehrbase-client";
 import pg from "pg";
 import { type Dashboard, startDashboard } from "./dashboard/dashboard-server.js";
 import { createLogger } from "./logger.js";
 import { WorkerMetrics } from "./metrics.js";
 import { migrate } from "./migrate.js";
-import { backfillNotes } from "./store/backfill-notes.js";
-import { pruneQueue } from "./store/prune.js";
+import { pgQuery } from "./store/db.js";
 import { queueStatus } from "./store/queue-status.js";
-import { requeueDead } from "./store/requeue-dead.js";
-import { upgradeFromHandmade } from "./store/upgrade-from-handmade.js";
 import { createWorker } from "./worker.js";
 import type { WorkerOptions } from "./worker-options.js";
 
@@ -53,6 +51,12 @@ environment: DATABASE_URL, EHRBASE_URL, EHRBASE_SYSTEM_ID, EHR_SYNC_CONCURRENCY,
 `;
 
 /** The installed package's version: package.json is one level above both src/ and dist/. */
+/**
+ * The pg_cron job of a hand-made setup keeps its name on upgrade (packages/core/sql/0007); for the Node
+ * worker its command rings the worker's doorbell.
+ */
+const NODE_JOB_COMMAND = "select pg_notify('ehr_sync', 'cron')";
+
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
     version: string;
@@ -276,13 +280,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (ids.length === 0 && !(command === "requeue" && values.all)) {
         throw new CliError(`${command} needs job ids${command === "requeue" ? " or --all" : ""}`);
       }
-      const n = await withDb((db) => requeueDead(db, ids));
+      const n = await withDb((db) => queueAdmin(pgQuery(db)).requeueDead(ids));
       io.print(`${n} dead job(s) queued again`);
       return 0;
     }
     case "backfill": {
       const n = await withDb((db) =>
-        backfillNotes(db, values.table ?? "public.soap_notes", values["patient-column"] ?? "patient_id"),
+        queueAdmin(pgQuery(db)).backfill(
+          values.table ?? "public.soap_notes",
+          values["patient-column"] ?? "patient_id",
+        ),
       );
       io.print(`${n} signed note(s) queued`);
       return 0;
@@ -300,7 +307,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             "ehr-sync is not installed in this database: run `ehr-sync migrate` before a dry run",
           );
         }
-        return upgradeFromHandmade(db, dryRun);
+        return queueAdmin(pgQuery(db)).upgradeFromHandmade(dryRun, NODE_JOB_COMMAND);
       });
       io.print(dryRun ? "dry run: nothing was changed; the upgrade would:" : "upgraded:");
       for (const step of steps)
@@ -312,7 +319,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const attemptsAfterDays = integer("attempt-days", values["attempt-days"]);
       const deadPayloadAfterDays = integer("dead-payload-days", values["dead-payload-days"]);
       const result = await withDb((db) =>
-        pruneQueue(db, {
+        queueAdmin(pgQuery(db)).prune({
           ...(payloadAfterDays !== undefined ? { payloadAfterDays } : {}),
           ...(attemptsAfterDays !== undefined ? { attemptsAfterDays } : {}),
           ...(deadPayloadAfterDays !== undefined ? { deadPayloadAfterDays } : {}),

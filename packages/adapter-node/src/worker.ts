@@ -9,7 +9,7 @@
  * `batchSize` jobs are claimed ahead of the running ones (their leases heartbeat from the claim on),
  * so a slot that frees starts its next job at once and claims stay whole batches; a slot frees as
  * soon as EHRbase has answered, while the completion is written (grouped with others, see
- * store/completion-batcher.ts).
+ * core's store/completion-batcher.ts).
  */
 import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
@@ -17,26 +17,25 @@ import { hostname } from "node:os";
 import {
   createSoapMapping,
   type EhrGateway,
+  ehrbaseGateway,
   guardStore,
   type JobOutcome,
   processJob,
   type QueueJob,
+  queueAdmin,
+  queueStatements,
   SOAP_TEMPLATE_ID,
   soapNoteFromRow,
+  sqlQueueStore,
 } from "@ehr-sync/core";
 import { SOAP_TEMPLATE_OPT } from "@ehr-sync/core/template";
 import { EhrbaseClient, isEhrbaseClient } from "@ehr-sync/ehrbase-client";
 import pg from "pg";
 import { databaseRetryDelayMs } from "./database-retry-backoff.js";
-import { ehrbaseGateway } from "./ehrbase-gateway.js";
-import { withLoggedLookups } from "./logged-lookups.js";
 import { createLogger } from "./logger.js";
 import { WorkerMetrics } from "./metrics.js";
 import { NotificationListener } from "./notification-listener.js";
-import { claimBatch } from "./store/claim-batch.js";
-import { heartbeatJob } from "./store/heartbeat-job.js";
-import { pgQueueStore } from "./store/pg-queue-store.js";
-import { releaseJob } from "./store/release-job.js";
+import { pgQuery } from "./store/db.js";
 import { retryingDb } from "./store/retrying-db.js";
 import { type JobFinishedEvent, positiveInteger, type WorkerOptions } from "./worker-options.js";
 
@@ -127,7 +126,11 @@ export function createWorker(options: WorkerOptions): Worker {
   metrics.bind(db);
   // Completions linger briefly for company only while other deliveries are still under way. Store
   // failures are marked as such, so the engine never takes them for EHRbase outcomes.
-  const store = guardStore(pgQueueStore(db, id, { othersInFlight: () => delivering > 0 }));
+  const queue = sqlQueueStore(pgQuery(db), {
+    workerId: id,
+    completions: { othersInFlight: () => delivering > 0 },
+  });
+  const store = guardStore(queue);
 
   /** Started jobs, until their outcome is written. */
   const inFlight = new Map<string, { job: QueueJob; done: Promise<void> }>();
@@ -164,7 +167,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const holdLease = (job: QueueJob) => {
     const timer = setInterval(
       () =>
-        void heartbeatJob(db, job, leaseSeconds).then(
+        void queue.heartbeat(job, leaseSeconds).then(
           (ok) => ok || logger.warn({ event: "lease_lost", job: job.id }),
           () => {},
         ),
@@ -247,10 +250,11 @@ export function createWorker(options: WorkerOptions): Worker {
       try {
         const outcome = await processJob(job, {
           store,
-          gateway: freeingSlotOnDelivery(withLoggedLookups(gateway, store, job), freeSlot),
+          gateway: freeingSlotOnDelivery(gateway, freeSlot),
           mapping,
           ...(toInput ? { toInput } : {}),
           ...(options.retryPolicy ? { policy: options.retryPolicy } : {}),
+          ...(systemId ? { systemId } : {}),
         });
         record(job, outcome);
       } catch (error) {
@@ -299,29 +303,34 @@ export function createWorker(options: WorkerOptions): Worker {
     return Math.max(0, Math.min(batchSize, room));
   };
 
-  /** Once per worker, before the first claim: the retry limits for SQL, the shipped template. */
+  /** Once per worker, before the first claim: the retry limits for SQL, the shipped template, the system id. */
   let preparation: Promise<void> | undefined;
+  let systemId: string | undefined;
   const prepare = () => {
     preparation ??= (async () => {
       if (options.retryPolicy) {
         // Lease rescue (in SQL) applies the same limits to jobs whose worker was lost.
-        await db
-          .query("select ehr_sync.set_retry_limits($1::int, $2::bigint)", [
-            options.retryPolicy.maxAttempts,
-            Math.round(options.retryPolicy.maxAgeMs),
-          ])
+        await queueAdmin(pgQuery(db))
+          .setRetryLimits(options.retryPolicy.maxAttempts, options.retryPolicy.maxAgeMs)
           .catch((error: unknown) =>
             logger.warn({ event: "retry_limits_not_saved", code: (error as { code?: string }).code }),
           );
       }
-      if (options.ensureTemplate === false || (options.mapping && options.ensureTemplate !== true)) return;
-      if (mapping.templateId !== SOAP_TEMPLATE_ID) return;
-      try {
-        await client.templates.ensure(SOAP_TEMPLATE_OPT);
-      } catch (error) {
-        // Not fatal: jobs will report the missing template and pause the destination.
-        logger.warn({ event: "template_upload_failed", code: (error as { code?: string }).code });
+      const shippedTemplate =
+        options.ensureTemplate !== false &&
+        (!options.mapping || options.ensureTemplate === true) &&
+        mapping.templateId === SOAP_TEMPLATE_ID;
+      if (shippedTemplate) {
+        try {
+          await client.templates.ensure(SOAP_TEMPLATE_OPT);
+        } catch (error) {
+          // Not fatal: jobs will report the missing template and pause the destination.
+          logger.warn({ event: "template_upload_failed", code: (error as { code?: string }).code });
+        }
       }
+      // Once, beside the template: every composition uid carries it. A server that cannot tell yet (no
+      // EHR) or cannot be reached leaves it to the engine, which learns it with the first delivery.
+      systemId = await client.systemId().catch(() => undefined);
     })();
     return preparation;
   };
@@ -338,7 +347,7 @@ export function createWorker(options: WorkerOptions): Worker {
       }
       let jobs: QueueJob[];
       try {
-        jobs = await claimBatch(db, id, want, leaseSeconds);
+        jobs = await queue.claim(want, leaseSeconds);
         dbFailures = 0;
       } catch (error) {
         dbFailures += 1;
@@ -361,7 +370,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const releaseReady = async () => {
     const unstarted = ready.splice(0);
     for (const job of unstarted) dropLease(job);
-    await Promise.all(unstarted.map((job) => releaseJob(db, job).catch(() => false)));
+    await Promise.all(unstarted.map((job) => queue.release(job).catch(() => false)));
     return unstarted.length;
   };
 
@@ -400,11 +409,7 @@ export function createWorker(options: WorkerOptions): Worker {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         if (inFlight.size === 0 && ready.length === 0) {
-          const busy = await db.query<{ busy: boolean }>(
-            `select exists (select 1 from ehr_sync.queue
-                             where state = 'leased'
-                                or (state in ('pending', 'retry_scheduled') and next_attempt_at <= now())) as busy`,
-          );
+          const busy = await db.query<{ busy: boolean }>(queueStatements.anythingToDo);
           if (!busy.rows[0]?.busy) return;
         }
         if (Date.now() > deadline) throw new Error(`drain: jobs still runnable after ${timeoutMs} ms`);
@@ -437,7 +442,7 @@ export function createWorker(options: WorkerOptions): Worker {
       if (result === "timeout") {
         // The request may still land; the next holder's create meets the deterministic uid (412) and
         // confirms instead of duplicating.
-        await Promise.all([...inFlight.values()].map((f) => releaseJob(db, f.job).catch(() => false)));
+        await Promise.all([...inFlight.values()].map((f) => queue.release(f.job).catch(() => false)));
       }
       const released = releasedAhead + (result === "timeout" ? inFlight.size : 0);
       for (const timer of heartbeats.values()) clearInterval(timer);

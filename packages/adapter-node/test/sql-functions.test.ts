@@ -3,21 +3,56 @@
  * LOCKED, lease fencing, ordering, rescue, release, dead-letter requeue and status write-back.
  */
 import { randomUUID } from "node:crypto";
-import { MIGRATIONS, type QueueJob } from "@ehr-sync/core";
+import {
+  type CompletedDelivery,
+  completeJobs as completeBatch,
+  MIGRATIONS,
+  type QueueJob,
+  queueAdmin,
+  sqlQueueStore,
+} from "@ehr-sync/core";
 import { createTestDatabase } from "@ehr-sync/testkit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../src/migrate.js";
-import { backfillNotes } from "../src/store/backfill-notes.js";
-import { buryJob } from "../src/store/bury-job.js";
-import { claimBatch } from "../src/store/claim-batch.js";
-import { completeJobs } from "../src/store/complete-jobs.js";
-import { heartbeatJob } from "../src/store/heartbeat-job.js";
-import { pauseDestination } from "../src/store/pause-destination.js";
-import { releaseJob } from "../src/store/release-job.js";
-import { requeueDead } from "../src/store/requeue-dead.js";
-import { rescheduleJob } from "../src/store/reschedule-job.js";
+import { type Db, pgQuery } from "../src/store/db.js";
 import { insertNotes, migratedDatabase, sampleNoteRow, type TestBed } from "./helpers/bed.js";
+
+// The queue's calls as the adapters make them: core's sqlQueueStore over `pg`.
+const store = (database: Db, workerId = "test-worker") => sqlQueueStore(pgQuery(database), { workerId });
+const claimBatch = (database: Db, workerId: string, limit: number, leaseSeconds: number) =>
+  store(database, workerId).claim(limit, leaseSeconds);
+const heartbeatJob = (database: Db, job: QueueJob, leaseSeconds: number) =>
+  store(database).heartbeat(job, leaseSeconds);
+const releaseJob = (database: Db, job: QueueJob) => store(database).release(job);
+// A failed attempt as the engine hands it over with each failure transition.
+const failedAttempt = {
+  action: "create" as const,
+  httpStatus: 503,
+  durationMs: 7,
+  outcome: "transient" as const,
+  errorClass: "http-503",
+};
+type Store = ReturnType<typeof store>;
+const buryJob = (database: Db, job: QueueJob, failure: Omit<Parameters<Store["bury"]>[1], "attempt">) =>
+  store(database).bury(job, { ...failure, attempt: failedAttempt });
+const rescheduleJob = (
+  database: Db,
+  job: QueueJob,
+  retry: Omit<Parameters<Store["reschedule"]>[1], "attempt">,
+) => store(database).reschedule(job, { ...retry, attempt: failedAttempt });
+const pauseDestination = (
+  database: Db,
+  job: QueueJob,
+  pause: Omit<Parameters<Store["pauseDestination"]>[1], "attempt">,
+) => store(database).pauseDestination(job, { ...pause, attempt: failedAttempt });
+const completeJobs = (
+  database: Db,
+  workerId: string,
+  deliveries: readonly { job: QueueJob; delivery: CompletedDelivery }[],
+) => completeBatch(pgQuery(database), workerId, deliveries);
+const backfillNotes = (database: Db, table: string) => queueAdmin(pgQuery(database)).backfill(table);
+const requeueDead = (database: Db, ids?: string[]) => queueAdmin(pgQuery(database)).requeueDead(ids);
 
 let bed: TestBed;
 const db = () => bed.pool;
@@ -330,6 +365,37 @@ describe("dead jobs and write-back", () => {
       ehr_composition_uid: uid,
       synced: true,
     });
+  });
+
+  it("logs a failed attempt in the same statement as its transition, once, even when the lease was lost", async () => {
+    await reset("independent");
+    await insertNotes(db(), [sampleNoteRow("pat-t1"), sampleNoteRow("pat-t2"), sampleNoteRow("pat-t3")]);
+    const [r, b, p] = (await claimBatch(db(), "w1", 3, 30)) as [QueueJob, QueueJob, QueueJob];
+    const retry = { delayMs: 1_000, errorClass: "http-503", reason: "r", reconcileFirst: false };
+    expect(await rescheduleJob(db(), r, retry)).toBe(true);
+    // The same call again (its answer was lost): nothing changes, nothing is logged twice.
+    expect(await rescheduleJob(db(), r, retry)).toBe(false);
+    expect(await buryJob(db(), b, { errorClass: "http-422", reason: "rejected" })).toBe(true);
+    // A worker whose lease was taken over: the request did happen, so it is logged, but not applied.
+    const stale = { ...p, leaseToken: randomUUID() };
+    expect(await pauseDestination(db(), stale, { delayMs: 1_000, errorClass: "http-401", reason: "x" })).toBe(
+      false,
+    );
+    const logged = await db().query<{
+      job_id: string;
+      worker_id: string;
+      http_status: number;
+      outcome: string;
+    }>("select job_id::text, worker_id, http_status, outcome from ehr_sync.attempts order by id");
+    expect(logged.rows).toEqual(
+      [r, b, p].map((job) => ({
+        job_id: job.id,
+        worker_id: "test-worker",
+        http_status: 503,
+        outcome: "transient",
+      })),
+    );
+    expect((await jobRow(p.id)).state).toBe("leased");
   });
 
   it("keeps the attempt log append-only", async () => {

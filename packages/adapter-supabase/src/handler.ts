@@ -16,8 +16,14 @@
  * finishes a whole batch before it takes new requests, so a caller waiting for the drain would hold
  * up every other net.http_* request of the project. What the run did is in ehr_sync_supabase.runs.
  */
+import {
+  deadlineAfter,
+  drainQueue,
+  InvocationBudget,
+  type InvocationSummary,
+  systemClock,
+} from "@ehr-sync/core";
 import { createAuthenticator } from "./auth.js";
-import { InvocationBudget, systemClock } from "./budget.js";
 import {
   beginRun,
   connectDatabase,
@@ -26,12 +32,9 @@ import {
   recordFirstClaim,
   type Sql,
 } from "./database.js";
-import { deadlineAfter } from "./deadline.js";
-import { drainQueue } from "./drain.js";
 import { type EhrSyncHandlerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { createQueuePorts } from "./queue-ports.js";
 import { readBodyWithin } from "./request-body.js";
-import type { InvocationSummary } from "./summary.js";
 import { cachedVaultSecret } from "./vault-secret.js";
 
 export type InvocationTrigger = "cron" | "doorbell" | "manual";

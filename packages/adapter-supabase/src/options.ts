@@ -2,13 +2,12 @@
  * Options of createEhrSyncHandler, their defaults, and how they are read from an Edge Function's
  * environment. Every problem is reported with the name of the option (or variable) at fault.
  */
+import { type BudgetOptions, validateBudgetOptions } from "@ehr-sync/core";
 import { type EhrbaseClientOptions, ehrbaseAuthFromEnv } from "@ehr-sync/ehrbase-client";
-import {
-  type BudgetOptions,
-  PLAN_WALL_CLOCK_MS,
-  type SupabasePlan,
-  validateBudgetOptions,
-} from "./budget.js";
+
+/** An Edge Function's wall-clock limit on Supabase, by plan. */
+export const PLAN_WALL_CLOCK_MS = { free: 150_000, paid: 400_000 } as const;
+export type SupabasePlan = keyof typeof PLAN_WALL_CLOCK_MS;
 
 /**
  * Where EHRbase is and how to log in: @ehr-sync/ehrbase-client's own options. `fetch` is supplied by

@@ -6,39 +6,47 @@
 import {
   type CustomMapping,
   createSoapMapping,
+  type DrainPorts,
+  ehrbaseGateway,
+  fetchBoundTo,
+  type ItemOutcome,
   type JobOutcome,
   processJob,
   type QueueJob,
   type QueueStore,
   soapNoteFromRow,
+  sqlQueueStore,
 } from "@ehr-sync/core";
 import { SOAP_TEMPLATE_OPT } from "@ehr-sync/core/template";
 import { EhrbaseClient } from "@ehr-sync/ehrbase-client";
 import type { Sql } from "./database.js";
-import { fetchBoundTo } from "./deadline.js";
-import type { DrainPorts, ItemOutcome } from "./drain.js";
-import { ehrbaseGateway } from "./ehrbase-gateway.js";
 import type { ResolvedOptions } from "./options.js";
-import { PostgresQueueStore } from "./store/postgres-queue-store.js";
 
 const shippedMapping = createSoapMapping();
 
 /** Uploads the shipped template once per function instance ("already exists" counts as done). */
 const templatesEnsured = new WeakMap<object, Promise<unknown>>();
+/**
+ * The server's system id, also once per function instance. A server that cannot tell yet (no EHR)
+ * leaves it to the engine, which learns it with the first delivery.
+ */
+const systemIds = new WeakMap<object, string>();
 
 export function createQueuePorts(
   sql: Sql,
   options: ResolvedOptions,
   deadline: AbortSignal,
 ): DrainPorts<QueueJob> {
-  const store = new PostgresQueueStore(sql, options.workerName);
+  const store = sqlQueueStore((text, values) => sql.unsafe(text, values as never[]), {
+    workerId: options.workerName,
+  });
   const client = new EhrbaseClient({ ...options.ehrbase, fetch: fetchBoundTo(deadline) });
   const gateway = ehrbaseGateway(client);
   const mapping: CustomMapping<unknown> = shippedMapping as CustomMapping<unknown>;
   const engineStore = handBackAfterDeadline(store, deadline);
   let templateReady = templatesEnsured.get(options);
   return {
-    claim: (limit, leaseSeconds, preferFromId) => store.claimBatch(limit, leaseSeconds, preferFromId),
+    claim: (limit, leaseSeconds, preferFromId) => store.claim(limit, leaseSeconds, preferFromId),
     idOf: (job) => job.id,
     process: async (job) => {
       if (!templateReady) {
@@ -50,8 +58,16 @@ export function createQueuePorts(
         templatesEnsured.set(options, templateReady);
       }
       await templateReady;
+      const systemId = systemIds.get(options) ?? (await client.systemId().catch(() => undefined));
+      if (systemId) systemIds.set(options, systemId);
       return itemOutcome(
-        await processJob(job, { store: engineStore, gateway, mapping, toInput: soapNoteFromRow }),
+        await processJob(job, {
+          store: engineStore,
+          gateway,
+          mapping,
+          toInput: soapNoteFromRow,
+          ...(systemId ? { systemId } : {}),
+        }),
       );
     },
     release: async (jobs) => {

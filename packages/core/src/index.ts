@@ -4,5 +4,6 @@ export * from "./openehr/index.js";
 export * from "./queue/index.js";
 export * from "./soap/index.js";
 export * from "./sql/index.js";
+export * from "./store/index.js";
 export * from "./templates/index.js";
 export * from "./vocabulary.js";

@@ -64,15 +64,19 @@ class MemoryStore implements QueueStore {
     this.completed.push(delivery);
     return true;
   }
-  async reschedule(_job: QueueJob, retry: { errorClass: string }) {
+  // Like the SQL, each failure transition logs its attempt.
+  async reschedule(_job: QueueJob, retry: { errorClass: string; attempt: AttemptRecord }) {
+    this.attempts.push(retry.attempt);
     this.rescheduled.push(retry);
     return true;
   }
-  async bury(_job: QueueJob, failure: { errorClass: string; reason: string }) {
+  async bury(_job: QueueJob, failure: { errorClass: string; reason: string; attempt: AttemptRecord }) {
+    this.attempts.push(failure.attempt);
     this.dead = failure;
     return true;
   }
-  async pauseDestination(_job: QueueJob, pause: { errorClass: string }) {
+  async pauseDestination(_job: QueueJob, pause: { errorClass: string; attempt: AttemptRecord }) {
+    this.attempts.push(pause.attempt);
     this.paused = pause;
     return true;
   }
@@ -122,6 +126,23 @@ describe("the engine on an EHRbase with no EHR yet", () => {
     expect(store.completed).toHaveLength(1);
     expect(store.completed[0]?.compositionUid).toBe(stored?.uid);
     expect(store.completed[0]?.attempt).toMatchObject({ action: "create", outcome: "success" });
+  });
+
+  it("maps the note once, after learning the system id", async () => {
+    const server = new EmptyServer();
+    const store = new MemoryStore();
+    const shipped = createSoapMapping();
+    let mapped = 0;
+    const counting: typeof shipped = {
+      ...shipped,
+      prepare: (input, options) => {
+        mapped += 1;
+        return shipped.prepare(input, options);
+      },
+    };
+    const outcome = await processJob(jobFor(baseNote()), { store, gateway: server, mapping: counting });
+    expect(outcome.type).toBe("succeeded");
+    expect(mapped).toBe(1);
   });
 
   it("still sends an invalid note dead with the field it names, without creating an EHR", async () => {

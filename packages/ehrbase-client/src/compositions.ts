@@ -31,14 +31,20 @@ export interface ReadOptions {
 
 export interface WriteResult<Body> {
   versionUid: VersionUid;
+  /** The HTTP status EHRbase answered (204 without returnRepresentation, else 201/200). */
+  status: number;
   /** Absolute URL of the composition (EHRbase's Location: the uuid, without system and version). */
   location: string | null;
   /** The stored composition when returnRepresentation was asked for. */
   body?: Body;
 }
 
+/**
+ * `status` is the HTTP status EHRbase answered; a deletion marker is always its 204, and null (no
+ * composition) always its 404.
+ */
 export type ReadResult<Body> =
-  | { deleted: false; versionUid: VersionUid; composition: Body }
+  | { deleted: false; versionUid: VersionUid; composition: Body; status: number }
   | { deleted: true };
 
 type Body = FlatComposition | Composition;
@@ -114,6 +120,7 @@ export class CompositionsApi {
     });
     return {
       versionUid: versionFrom(response.headers.get("etag"), "POST", path),
+      status: response.status,
       location: response.headers.get("location"),
       ...(response.text ? { body: JSON.parse(response.text) as B } : {}),
     };
@@ -152,13 +159,15 @@ export class CompositionsApi {
     });
     return {
       versionUid: versionFrom(response.headers.get("etag"), "PUT", path),
+      status: response.status,
       location: response.headers.get("location"),
       ...(response.text ? { body: JSON.parse(response.text) as B } : {}),
     };
   }
 
   /**
-   * GET by uuid (latest version) or by full version uid. null when unknown (404); `{ deleted: true }`
+   * GET by uuid (latest version) or by full version uid. null when unknown (404: the one status that
+   * answers null); `{ deleted: true }`
    * when the version found is a deletion (EHRbase answers 204 with no body).
    */
   async get<B extends Body = Body>(
@@ -180,6 +189,7 @@ export class CompositionsApi {
     if (response.status === 204) return { deleted: true };
     return {
       deleted: false,
+      status: response.status,
       versionUid: versionFrom(response.headers.get("etag"), "GET", path),
       composition: JSON.parse(response.text) as B,
     };

@@ -60,29 +60,53 @@ export interface CompletedDelivery {
  * EHRbase outcome (see guardStore).
  */
 export interface QueueStore {
+  /** Appends a look-up's attempt row (a failure or success is logged by its transition). */
   recordAttempt(job: QueueJob, attempt: AttemptRecord): Promise<void>;
   /**
    * Records the successful attempt and completes the job, atomically (ehr_sync.complete_batch): the
    * attempt is logged even when the lease was lost, because the request did happen.
    */
   complete(job: QueueJob, result: CompletedDelivery): Promise<boolean>;
+  /**
+   * The failure transitions log their attempt in the same statement (SQL 0008), likewise even when the
+   * lease was lost.
+   */
   reschedule(
     job: QueueJob,
-    retry: { delayMs: number; errorClass: string; reason: string; reconcileFirst: boolean },
+    retry: {
+      delayMs: number;
+      errorClass: string;
+      reason: string;
+      reconcileFirst: boolean;
+      attempt: AttemptRecord;
+    },
   ): Promise<boolean>;
-  bury(job: QueueJob, failure: { errorClass: string; reason: string }): Promise<boolean>;
+  bury(
+    job: QueueJob,
+    failure: { errorClass: string; reason: string; attempt: AttemptRecord },
+  ): Promise<boolean>;
   pauseDestination(
     job: QueueJob,
-    pause: { delayMs: number; errorClass: string; reason: string },
+    pause: { delayMs: number; errorClass: string; reason: string; attempt: AttemptRecord },
   ): Promise<boolean>;
   release(job: QueueJob): Promise<boolean>;
   ehrIdFor(patientKey: string): Promise<string | null>;
   rememberEhr(patientKey: string, ehrId: string): Promise<void>;
 }
 
+/**
+ * `status` is the HTTP status the server answered, for the attempt log (a gateway that cannot tell
+ * leaves it out; a deletion marker is EHRbase's 204, and `null` its 404).
+ */
 export type FoundComposition =
-  | { deleted: false; versionUid: string; flat: Record<string, unknown> }
+  | { deleted: false; versionUid: string; flat: Record<string, unknown>; status?: number }
   | { deleted: true };
+
+/** A composition written; `status` as in FoundComposition. */
+export interface WrittenComposition {
+  versionUid: string;
+  status?: number;
+}
 
 /**
  * Errors thrown by a gateway should carry what the engine classifies on: `status` (HTTP), `code`
@@ -101,7 +125,7 @@ export interface EhrGateway {
     ehrId: string,
     flat: Record<string, unknown>,
     options: { templateId: string; uid: string },
-  ): Promise<{ versionUid: string }>;
+  ): Promise<WrittenComposition>;
   /**
    * The template the stored composition was committed with (an amendment must keep it: EHRbase does
    * not move a composition to another template). Optional: without it the mapping's template is used.
@@ -113,5 +137,5 @@ export interface EhrGateway {
     precedingVersionUid: string,
     flat: Record<string, unknown>,
     options: { templateId: string },
-  ): Promise<{ versionUid: string }>;
+  ): Promise<WrittenComposition>;
 }

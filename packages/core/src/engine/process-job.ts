@@ -11,7 +11,14 @@ import type { RetryPolicy } from "../queue/backoff.js";
 import { type AttemptObservation, type Classification, classifyAttempt } from "../queue/classify-outcome.js";
 import { type Decision, decideAfterAttempt } from "../queue/decide.js";
 import { observationFromError, statusOf } from "./observe-error.js";
-import type { AttemptRecord, EhrGateway, FoundComposition, QueueJob, QueueStore } from "./ports.js";
+import type {
+  AttemptRecord,
+  EhrGateway,
+  FoundComposition,
+  QueueJob,
+  QueueStore,
+  WrittenComposition,
+} from "./ports.js";
 import { guardStore, isStoreFailure } from "./store-failure.js";
 import { ehrSubjectKey } from "./subject-key.js";
 
@@ -23,6 +30,11 @@ export interface ProcessJobOptions {
   /** Turns the queued payload into the mapping's input (default: the payload itself). */
   toInput?: (payload: unknown) => unknown;
   policy?: RetryPolicy;
+  /**
+   * The server's system id, resolved once at start-up (next to the template check). Without it the
+   * engine asks the gateway per job (a server with no EHR yet cannot tell until one is created).
+   */
+  systemId?: string;
   now?: () => number;
   random?: () => number;
 }
@@ -76,15 +88,14 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
   const started = now();
   let action: AttemptRecord["action"] = "validate";
 
-  const logAttempt = async (classification: Classification, httpStatus?: number) => {
-    await store.recordAttempt(job, {
-      action,
-      durationMs: Math.round(now() - started),
-      outcome: classification.outcome,
-      ...(httpStatus !== undefined ? { httpStatus } : {}),
-      ...(classification.outcome !== "success" ? { errorClass: classification.errorClass } : {}),
-    });
-  };
+  /** The attempt's row in the log, written by the transition that follows it. */
+  const attemptRecord = (classification: Classification, httpStatus?: number): AttemptRecord => ({
+    action,
+    durationMs: Math.round(now() - started),
+    outcome: classification.outcome,
+    ...(httpStatus !== undefined ? { httpStatus } : {}),
+    ...(classification.outcome !== "success" ? { errorClass: classification.errorClass } : {}),
+  });
 
   const decide = (classification: Classification): Decision =>
     decideAfterAttempt({
@@ -104,14 +115,14 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
   ): Promise<JobOutcome> => {
     const classification = classifyAttempt(observation);
     const decision = decide(classification);
-    await logAttempt(classification, httpStatus);
+    const attempt = attemptRecord(classification, httpStatus);
     const reason = (detail ? `${classification.reason}: ${detail}` : classification.reason).slice(
       0,
       MAX_REASON,
     );
     switch (decision.type) {
       case "dead":
-        return (await store.bury(job, { errorClass: decision.errorClass, reason }))
+        return (await store.bury(job, { errorClass: decision.errorClass, reason, attempt }))
           ? { type: "dead", errorClass: decision.errorClass, reason }
           : { type: "fenced" };
       case "retry":
@@ -120,6 +131,7 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
           errorClass: decision.errorClass,
           reason,
           reconcileFirst: decision.reconcileFirst || job.reconcileFirst,
+          attempt,
         }))
           ? { type: "retry", errorClass: decision.errorClass, delayMs: decision.delayMs }
           : { type: "fenced" };
@@ -128,6 +140,7 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
           delayMs: decision.delayMs,
           errorClass: decision.errorClass,
           reason,
+          attempt,
         }))
           ? { type: "paused", errorClass: decision.errorClass, delayMs: decision.delayMs }
           : { type: "fenced" };
@@ -141,21 +154,23 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
   let ensuredEhrId: string | undefined;
   try {
     const input = options.toInput ? options.toInput(job.payload) : job.payload;
-    const systemId = await systemIdIfKnown(gateway);
     const uidScope = job.uidScope;
+    const systemId = options.systemId ?? (await systemIdIfKnown(gateway));
     if (systemId !== undefined) {
       prepared = mapping.prepare(input, { systemId, uidScope });
     } else {
       // A server with no EHR yet has no system id to read; it is learnt from the first EHR created.
-      // Map once with a placeholder to learn the patient (an invalid note fails here, whatever the
-      // id), ensure their EHR, then map for real.
-      prepared = mapping.prepare(input, { systemId: "unknown", uidScope });
-      if (prepared.ok) {
+      // The patient comes from the validated input (an invalid note fails here), their EHR is ensured,
+      // and only then is the note mapped, once.
+      const subject = mapping.subject(input);
+      if (subject.ok) {
         action = "ensure-ehr";
-        ensuredEhrId = await gateway.ensureEhr(prepared.ehrSubject);
-        await store.rememberEhr(ehrSubjectKey(prepared.ehrSubject), ensuredEhrId);
+        ensuredEhrId = await gateway.ensureEhr(subject.ehrSubject);
+        await store.rememberEhr(ehrSubjectKey(subject.ehrSubject), ensuredEhrId);
         action = "validate";
         prepared = mapping.prepare(input, { systemId: await gateway.systemId(), uidScope });
+      } else {
+        prepared = subject;
       }
     }
   } catch (error) {
@@ -173,13 +188,15 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
     );
   }
 
-  const uuid = prepared.compositionUid.slice(0, prepared.compositionUid.indexOf("::"));
+  const uuid = prepared.compositionUuid;
   // The EHR is the one of the note's own subject (namespace + id). An EHR id that came with the job
   // is trusted only when the job was keyed by that same subject: never another patient's EHR.
   const subjectKey = ehrSubjectKey(prepared.ehrSubject);
   const claimedEhrId = job.patientKey === subjectKey ? job.knownEhrId : undefined;
   let ehrId: string;
   let versionUid: string;
+  /** What EHRbase answered to the call that delivered (or confirmed) the composition. */
+  let httpStatus: number | undefined;
   try {
     action = "ensure-ehr";
     const known = ensuredEhrId ?? claimedEhrId ?? (await store.ehrIdFor(subjectKey));
@@ -192,17 +209,33 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
 
     const lookUp = async (): Promise<FoundComposition | null> => {
       action = "reconcile";
-      return gateway.findComposition(ehrId, uuid, prepared.templateId);
+      const lookUpStarted = now();
+      const found = await gateway.findComposition(ehrId, uuid, prepared.templateId);
+      // Every completed look-up is logged with the status EHRbase answered, so the audit trail shows
+      // each resend preceded by its look-up (a create after a look-up that found nothing is logged as
+      // "create" only). A failed look-up is the attempt's outcome, logged with the transition.
+      await store.recordAttempt(job, {
+        action: "reconcile",
+        httpStatus: found === null ? 404 : found.deleted ? 204 : (found.status ?? 200),
+        durationMs: Math.round(now() - lookUpStarted),
+        outcome: "success",
+      });
+      if (found && !found.deleted) httpStatus = found.status;
+      return found;
+    };
+    const written = (result: WrittenComposition): string => {
+      httpStatus = result.status;
+      return result.versionUid;
     };
     const create = async (): Promise<string> => {
       action = "create";
       try {
-        return (
+        return written(
           await gateway.createComposition(ehrId, prepared.flat, {
             templateId: prepared.templateId,
             uid: prepared.compositionUid,
-          })
-        ).versionUid;
+          }),
+        );
       } catch (error) {
         // The uid exists: an earlier attempt (ours or another worker's) stored it. Confirm and finish.
         if ((error as { uidAlreadyExists?: unknown }).uidAlreadyExists !== true) throw error;
@@ -229,11 +262,11 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
           // An amendment is a new version of the same composition, never a second composition, in
           // the template it was first committed with (e.g. before the shipped template moved to v2).
           const templateId = (await gateway.compositionTemplateId?.(ehrId, uuid)) ?? prepared.templateId;
-          versionUid = (
+          versionUid = written(
             await gateway.updateComposition(ehrId, uuid, found.versionUid, withoutUid(prepared.flat), {
               templateId,
-            })
-          ).versionUid;
+            }),
+          );
         }
       }
     } else {
@@ -257,6 +290,7 @@ export async function processJob(job: QueueJob, options: ProcessJobOptions): Pro
     action,
     durationMs: Math.round(now() - started),
     outcome: success.outcome,
+    ...(httpStatus !== undefined ? { httpStatus } : {}),
   };
   return (await store.complete(job, { ehrId, compositionUid: versionUid, attempt }))
     ? { type: "succeeded", compositionUid: versionUid, ehrId, action }

@@ -20,8 +20,13 @@ export function compositionUuidFor(noteId: string): string {
 
 /** `{uuidV5(noteId)}::{systemId}::1`: the uid to send on create (EHRbase requires version 1 there). */
 export function compositionUidFor(noteId: string, systemId: string): string {
+  return firstVersionUid(compositionUuidFor(noteId), systemId);
+}
+
+/** `{uuid}::{systemId}::1` for a composition UUID already derived (compositionUuidFor). */
+export function firstVersionUid(compositionUuid: string, systemId: string): string {
   if (typeof systemId !== "string" || systemId.length === 0 || systemId.includes("::"))
     throw new TypeError("compositionUidFor: systemId must be non-empty and must not contain '::'");
   // Same text as formatVersionUid({ objectId, systemId, version: 1 }); built directly, it runs per note.
-  return `${compositionUuidFor(noteId)}::${systemId}::1`;
+  return `${compositionUuid}::${systemId}::1`;
 }

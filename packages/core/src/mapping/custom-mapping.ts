@@ -6,7 +6,7 @@
 import { validateFlat } from "../openehr/validate-flat.js";
 import type { WebTemplate } from "../openehr/web-template.js";
 import type { FieldError, ValidationResult } from "../soap/note.js";
-import { compositionUidFor } from "./composition-uid.js";
+import { compositionUuidFor, firstVersionUid } from "./composition-uid.js";
 
 export interface MappingContext {
   /** `{uuidV5(sourceId)}::{systemId}::1`, already set as `<root>/_uid` unless your map sets it. */
@@ -34,6 +34,9 @@ export type PreparedComposition<Input> =
       ok: true;
       input: Input;
       templateId: string;
+      /** The composition's UUID (versioned object id): what look-ups and updates address. */
+      compositionUuid: string;
+      /** `{compositionUuid}::{systemId}::1`, the uid a create sends. */
       compositionUid: string;
       ehrSubject: { id: string; namespace: string };
       flat: Record<string, unknown>;
@@ -52,6 +55,13 @@ export interface CustomMapping<Input> {
     input: unknown,
     options: { systemId: string; uidScope?: string | undefined },
   ): PreparedComposition<Input>;
+  /**
+   * validate → the EHR subject, without mapping: what the engine needs before the system id is known
+   * (a server with no EHR yet), so that a note is still mapped only once.
+   */
+  subject(
+    input: unknown,
+  ): { ok: true; ehrSubject: { id: string; namespace: string } } | { ok: false; errors: FieldError[] };
 }
 
 /**
@@ -77,17 +87,22 @@ export function defineCustomMapping<Input>(definition: CustomMappingDefinition<I
   if (definition.webTemplate.templateId !== definition.templateId)
     throw new TypeError("defineCustomMapping: webTemplate.templateId differs from templateId");
   const rootId = definition.webTemplate.tree.id;
+  const validate = (raw: unknown): ValidationResult<Input> =>
+    definition.validate ? definition.validate(raw) : { ok: true, note: raw as Input };
   return {
     templateId: definition.templateId,
     webTemplate: definition.webTemplate,
+    subject(raw) {
+      const validated = validate(raw);
+      return validated.ok ? { ok: true, ehrSubject: definition.ehrSubject(validated.note) } : validated;
+    },
     prepare(raw, { systemId, uidScope }) {
-      const validated: ValidationResult<Input> = definition.validate
-        ? definition.validate(raw)
-        : { ok: true, note: raw as Input };
+      const validated = validate(raw);
       if (!validated.ok) return validated;
       const input = validated.note;
       const sourceId = definition.sourceId(input);
-      const compositionUid = compositionUidFor(uidScope ? `${uidScope}:${sourceId}` : sourceId, systemId);
+      const compositionUuid = compositionUuidFor(uidScope ? `${uidScope}:${sourceId}` : sourceId);
+      const compositionUid = firstVersionUid(compositionUuid, systemId);
       const flat = definition.map(input, { compositionUid, systemId, rootId });
       const uidKey = `${rootId}/_uid`;
       if (uidScope || !(uidKey in flat)) flat[uidKey] = compositionUid;
@@ -97,6 +112,7 @@ export function defineCustomMapping<Input>(definition: CustomMappingDefinition<I
         ok: true,
         input,
         templateId: definition.templateId,
+        compositionUuid,
         compositionUid,
         ehrSubject: definition.ehrSubject(input),
         flat,

@@ -1,6 +1,4 @@
 export * from "./backoff.js";
 export * from "./classify-outcome.js";
 export * from "./decide.js";
-export * from "./job.js";
-export * from "./ordering.js";
 export * from "./states.js";

@@ -3,9 +3,10 @@
  * until the queue is empty or the budget is spent; then hand back whatever is unfinished without
  * counting an attempt. Independent of how the queue is reached (direct SQL or supabase-js RPC).
  */
-import type { InvocationBudget } from "./budget.js";
+
 import type { Deadline } from "./deadline.js";
-import { type StopReason, SummaryBuilder } from "./summary.js";
+import { type StopReason, SummaryBuilder } from "./drain-summary.js";
+import type { InvocationBudget } from "./invocation-budget.js";
 
 export type ItemOutcome = "succeeded" | "retried" | "dead" | "skipped";
 

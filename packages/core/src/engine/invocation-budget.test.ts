@@ -4,7 +4,7 @@ import {
   type BudgetOptions,
   InvocationBudget,
   validateBudgetOptions,
-} from "../src/budget.js";
+} from "./invocation-budget.js";
 
 const options: BudgetOptions = {
   wallClockBudgetMs: 150_000,

@@ -5,9 +5,12 @@
  * then (the worker frees it when EHRbase answers), so waiting delays only the status write-back,
  * never the next delivery; at sixteen deliveries in flight it saves most of the statements.
  */
-import type { CompletedDelivery, QueueJob } from "@ehr-sync/core";
-import { completeJobs } from "./complete-jobs.js";
-import type { Db } from "./db.js";
+import type { CompletedDelivery, QueueJob } from "../engine/ports.js";
+
+/** Writes one batch of completions; answers the ids of the jobs completed. */
+export type CompleteJobs = (
+  deliveries: readonly { job: QueueJob; delivery: CompletedDelivery }[],
+) => Promise<Set<string>>;
 
 interface Waiting {
   job: QueueJob;
@@ -28,14 +31,13 @@ export interface CompletionBatcherOptions {
 export class CompletionBatcher {
   private waiting: Waiting[] = [];
   private writing = false;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly lingerMs: number;
   private readonly maxBatch: number;
   private readonly othersInFlight: () => boolean;
 
   constructor(
-    private readonly db: Db,
-    private readonly workerId: string,
+    private readonly completeJobs: CompleteJobs,
     options: CompletionBatcherOptions = {},
   ) {
     this.lingerMs = options.lingerMs ?? 50;
@@ -78,7 +80,7 @@ export class CompletionBatcher {
       while (this.waiting.length > 0) {
         const batch = this.waiting.splice(0, this.maxBatch);
         try {
-          const completed = await completeJobs(this.db, this.workerId, batch);
+          const completed = await this.completeJobs(batch);
           for (const w of batch) w.resolve(completed.has(w.job.id));
         } catch (error) {
           if (batch.length === 1) {
@@ -89,7 +91,7 @@ export class CompletionBatcher {
           // neighbours complete (complete_batch is idempotent for those that had committed).
           for (const w of batch) {
             try {
-              const completed = await completeJobs(this.db, this.workerId, [w]);
+              const completed = await this.completeJobs([w]);
               w.resolve(completed.has(w.job.id));
             } catch (itemError) {
               w.reject(itemError);

@@ -1,12 +1,10 @@
 /**
- * How much work one invocation may take on. An Edge Function is killed at its wall-clock limit
- * (150 s on Supabase's free plan, 400 s on paid plans) and has a CPU allowance (2 s, async I/O
- * excluded). The handler claims in rounds, each sized to what still fits, and stops claiming early
- * enough that it can release unfinished leases and answer before the platform cuts it off.
+ * How much work one invocation may take on. A serverless function is killed at its wall-clock limit
+ * (a Supabase Edge Function: 150 s on the free plan, 400 s on paid plans) and has a CPU allowance
+ * (2 s there, async I/O excluded). The drain (drain.ts) claims in rounds, each sized to what still
+ * fits, and stops claiming early enough that it can release unfinished leases and answer before the
+ * platform cuts it off.
  */
-
-export const PLAN_WALL_CLOCK_MS = { free: 150_000, paid: 400_000 } as const;
-export type SupabasePlan = keyof typeof PLAN_WALL_CLOCK_MS;
 
 export interface BudgetOptions {
   /** Total wall-clock time this invocation may use, from the moment the request arrived. */
