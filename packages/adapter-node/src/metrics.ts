@@ -4,7 +4,7 @@
  * so every worker reports the same truth.
  */
 import { createServer, type Server } from "node:http";
-import { QUEUE_STATES } from "@ehr-sync/core";
+import { QUEUE_STATES, UNDELIVERED_JOB } from "@ehr-sync/core";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Db } from "./store/db.js";
 
@@ -29,7 +29,7 @@ async function readSnapshot(db: Db): Promise<Snapshot> {
     `select (select jsonb_object_agg(state, jobs) from ehr_sync.queue_status) as counts,
             coalesce(d.paused_until > now(), false) as paused, d.pause_reason, d.consecutive_pauses,
             (select coalesce(extract(epoch from now() - min(enqueued_at)), 0)::float8 from ehr_sync.queue
-              where state in ('pending', 'leased', 'retry_scheduled')) as oldest,
+              where ${UNDELIVERED_JOB}) as oldest,
             (select count(*)::int from ehr_sync.queue where writeback_pending) as write_backs
        from ehr_sync.destination d where d.id = 'default'`,
   );

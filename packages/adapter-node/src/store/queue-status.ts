@@ -1,7 +1,8 @@
+import { QUEUE_STATES, type QueueState, UNDELIVERED_JOB } from "@ehr-sync/core";
 import type { Db } from "./db.js";
 
 export interface QueueStatus {
-  counts: Record<"pending" | "leased" | "retry_scheduled" | "succeeded" | "dead", number>;
+  counts: Record<QueueState, number>;
   /** Age of the oldest job still waiting to be delivered (pending, leased or retry_scheduled). */
   oldestUndeliveredSeconds: number | null;
   destination: {
@@ -33,7 +34,7 @@ export async function queueStatus(db: Db, deadLimit = 20): Promise<QueueStatus> 
   );
   const oldest = await db.query<{ age: number | null }>(
     `select extract(epoch from now() - min(enqueued_at))::float8 as age from ehr_sync.queue
-      where state in ('pending', 'leased', 'retry_scheduled')`,
+      where ${UNDELIVERED_JOB}`,
   );
   const destination = await db.query<{
     paused_until: Date | null;
@@ -67,7 +68,7 @@ export async function queueStatus(db: Db, deadLimit = 20): Promise<QueueStatus> 
       where state = 'dead' order by id desc limit $1`,
     [deadLimit],
   );
-  const result: QueueStatus["counts"] = { pending: 0, leased: 0, retry_scheduled: 0, succeeded: 0, dead: 0 };
+  const result = Object.fromEntries(QUEUE_STATES.map((state) => [state, 0])) as QueueStatus["counts"];
   for (const row of counts.rows) result[row.state] = row.jobs;
   const d = destination.rows[0];
   return {

@@ -3,6 +3,7 @@
  * time. Safe because every queue operation is fenced by its lease token: if a first try committed
  * but its answer was lost, the retry finds the lease gone and answers `false`, nothing more.
  */
+import { exponentialBackoffMs } from "@ehr-sync/core";
 import type pg from "pg";
 import type { Db } from "./db.js";
 
@@ -26,18 +27,20 @@ export function isConnectionError(error: unknown): boolean {
   );
 }
 
+/** 100 ms doubling to 2 s: quick over a blip, gentle during a failover. */
+const RECONNECT_BACKOFF = { baseMs: 100, capMs: 2_000 } as const;
+
 export function retryingDb(db: Db, options: { maxWaitMs: number; onRetry?: (error: unknown) => void }): Db {
   const query = async (...args: unknown[]) => {
     const deadline = Date.now() + options.maxWaitMs;
-    let delay = 100;
-    for (;;) {
+    for (let retry = 1; ; retry += 1) {
+      const delay = exponentialBackoffMs(retry, RECONNECT_BACKOFF);
       try {
         return await (db.query as (...a: unknown[]) => Promise<pg.QueryResult>)(...args);
       } catch (error) {
         if (!isConnectionError(error) || Date.now() + delay > deadline) throw error;
         options.onRetry?.(error);
         await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 2_000);
       }
     }
   };

@@ -1,3 +1,4 @@
+import { UNDELIVERED_JOB } from "@ehr-sync/core";
 import type pg from "pg";
 
 /** Polls until every queued job is terminal (succeeded or dead), or fails after `timeoutMs`. */
@@ -5,7 +6,7 @@ export async function waitUntilDrained(db: pg.Pool, timeoutMs = 90_000): Promise
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const r = await db.query<{ n: number }>(
-      "select count(*)::int as n from ehr_sync.queue where state in ('pending', 'leased', 'retry_scheduled')",
+      `select count(*)::int as n from ehr_sync.queue where ${UNDELIVERED_JOB}`,
     );
     if (r.rows[0]?.n === 0) return;
     if (Date.now() > deadline)

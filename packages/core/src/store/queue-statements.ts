@@ -8,6 +8,14 @@
  * postgres.js would encode a string bound straight to jsonb a second time), arrays as array literals.
  */
 
+import { UNFINISHED_QUEUE_STATES } from "../vocabulary.js";
+
+/**
+ * The one definition of "not yet delivered" in SQL text (a job in one of core's unfinished states),
+ * for the operator queries that count or age such jobs (status, metrics, tests).
+ */
+export const UNDELIVERED_JOB = `state in (${UNFINISHED_QUEUE_STATES.map((s) => `'${s}'`).join(", ")})`;
+
 /** Runs one statement and answers its rows: `pg`'s `(await pool.query(t, v)).rows`, postgres.js's `sql.unsafe(t, v)`. */
 export type SqlQuery = (text: string, values: unknown[]) => Promise<readonly object[]>;
 
