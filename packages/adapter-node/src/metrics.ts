@@ -134,6 +134,11 @@ export class WorkerMetrics {
     });
   }
 
+  /** The gateway's `observe`: each EHRbase call's duration, by operation and result. */
+  readonly observeEhrbaseCall = (operation: string, seconds: number, ok: boolean): void => {
+    this.ehrbaseCall.observe({ operation, result: ok ? "ok" : "error" }, seconds);
+  };
+
   /** Counts a finished job by outcome and, when it was delivered, its sign-to-synced latency. */
   jobFinished(event: JobFinishedEvent): void {
     this.attempts.inc({ outcome: event.outcome });

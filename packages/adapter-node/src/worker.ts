@@ -92,9 +92,7 @@ export function createWorker(options: WorkerOptions): Worker {
         workerId: id,
         completions: { othersInFlight: () => scheduler.delivering > 0 },
       }),
-      gateway: ehrbaseGateway(client, (operation, seconds, ok) =>
-        metrics.ehrbaseCall.observe({ operation, result: ok ? "ok" : "error" }, seconds),
-      ),
+      gateway: ehrbaseGateway(client, metrics.observeEhrbaseCall),
       mapping,
       toInput: options.toInput ?? (options.mapping ? undefined : soapNoteFromRow),
       retryPolicy: options.retryPolicy,
