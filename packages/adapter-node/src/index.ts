@@ -1,3 +1,4 @@
+export type { JobFinishedEvent, RunSummary } from "@ehr-sync/core";
 export { type Dashboard, type DashboardOptions, startDashboard } from "./dashboard/dashboard-server.js";
 export { createLogger, type Logger } from "./logger.js";
 export { WorkerMetrics } from "./metrics.js";
@@ -6,5 +7,5 @@ export { NotificationListener } from "./notification-listener.js";
 export { ProgressBar } from "./progress-bar.js";
 export { type Db, pgQuery } from "./store/db.js";
 export { type QueueStatus, queueStatus } from "./store/queue-status.js";
-export { createWorker, type RunSummary, type Worker } from "./worker.js";
-export type { EhrbaseConnection, JobFinishedEvent, WorkerOptions } from "./worker-options.js";
+export { createWorker, type Worker } from "./worker.js";
+export type { EhrbaseConnection, WorkerOptions } from "./worker-options.js";

@@ -7,20 +7,9 @@ import pino from "pino";
 
 export type Logger = pino.Logger;
 
-const REDACT = [
-  "payload",
-  "*.payload",
-  "patientKey",
-  "*.patientKey",
-  "noteId",
-  "*.noteId",
-  "password",
-  "*.password",
-  "authorization",
-  "*.authorization",
-  "connectionString",
-  "*.connectionString",
-];
+const REDACT = ["payload", "patientKey", "noteId", "password", "authorization", "connectionString"].flatMap(
+  (key) => [key, `*.${key}`],
+);
 
 export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
   const config: pino.LoggerOptions = {

@@ -4,7 +4,7 @@
  * so every worker reports the same truth.
  */
 import { createServer, type Server } from "node:http";
-import { QUEUE_STATES, UNDELIVERED_JOB } from "@ehr-sync/core";
+import { type JobFinishedEvent, QUEUE_STATES, UNDELIVERED_JOB } from "@ehr-sync/core";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Db } from "./store/db.js";
 
@@ -132,6 +132,17 @@ export class WorkerMetrics {
       help: "1 while the LISTEN connection is healthy (else the worker is polling)",
       registers: [registry],
     });
+  }
+
+  /** The gateway's `observe`: each EHRbase call's duration, by operation and result. */
+  readonly observeEhrbaseCall = (operation: string, seconds: number, ok: boolean): void => {
+    this.ehrbaseCall.observe({ operation, result: ok ? "ok" : "error" }, seconds);
+  };
+
+  /** Counts a finished job by outcome and, when it was delivered, its sign-to-synced latency. */
+  jobFinished(event: JobFinishedEvent): void {
+    this.attempts.inc({ outcome: event.outcome });
+    if (event.latencySeconds !== undefined) this.signToSynced.observe(event.latencySeconds);
   }
 
   /** Where the scrape-time gauges read from. */

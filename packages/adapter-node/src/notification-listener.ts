@@ -4,8 +4,9 @@
  * every `healthCheckMs` and, like any connection error, triggers a reconnect with backoff. Every
  * (re)connect wakes the worker once, to pick up what was queued while nobody listened.
  */
+
+import { databaseRetryDelayMs } from "@ehr-sync/core";
 import pg from "pg";
-import { databaseRetryDelayMs } from "./database-retry-backoff.js";
 import type { Logger } from "./logger.js";
 
 export const CHANNEL = "ehr_sync";

@@ -1,48 +1,10 @@
-/**
- * Retries a statement while PostgreSQL is unreachable (restart, failover, network cut), for a bounded
- * time. Safe because every queue operation is fenced by its lease token: if a first try committed
- * but its answer was lost, the retry finds the lease gone and answers `false`, nothing more.
- */
-import { exponentialBackoffMs } from "@ehr-sync/core";
+/** `pg` statements retried while PostgreSQL is unreachable (why that is safe: core's retryWhileUnreachable). */
+import { type RetryWhileUnreachableOptions, retryWhileUnreachable } from "@ehr-sync/core";
 import type pg from "pg";
 import type { Db } from "./db.js";
 
-const CONNECTION_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENOTFOUND",
-]);
-
-/** Connection-level failures: class 08 (connection exception), 57P01-03 (shutdown, cannot connect now). */
-export function isConnectionError(error: unknown): boolean {
-  const e = error as { code?: unknown; message?: unknown } | null;
-  const code = typeof e?.code === "string" ? e.code : "";
-  if (CONNECTION_CODES.has(code) || code.startsWith("08") || /^57P0[123]$/.test(code)) return true;
-  const message = typeof e?.message === "string" ? e.message : "";
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
-    message,
-  );
-}
-
-/** 100 ms doubling to 2 s: quick over a blip, gentle during a failover. */
-const RECONNECT_BACKOFF = { baseMs: 100, capMs: 2_000 } as const;
-
-export function retryingDb(db: Db, options: { maxWaitMs: number; onRetry?: (error: unknown) => void }): Db {
-  const query = async (...args: unknown[]) => {
-    const deadline = Date.now() + options.maxWaitMs;
-    for (let retry = 1; ; retry += 1) {
-      const delay = exponentialBackoffMs(retry, RECONNECT_BACKOFF);
-      try {
-        return await (db.query as (...a: unknown[]) => Promise<pg.QueryResult>)(...args);
-      } catch (error) {
-        if (!isConnectionError(error) || Date.now() + delay > deadline) throw error;
-        options.onRetry?.(error);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
-  };
+export function retryingDb(db: Db, options: RetryWhileUnreachableOptions): Db {
+  const query = (...args: unknown[]) =>
+    retryWhileUnreachable(() => (db.query as (...a: unknown[]) => Promise<pg.QueryResult>)(...args), options);
   return { query } as unknown as Db;
 }

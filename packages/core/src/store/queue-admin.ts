@@ -31,6 +31,8 @@ export interface QueueAdmin {
   setRetryLimits(maxAttempts: number, maxAgeMs: number): Promise<void>;
   /** Upgrades in place from the hand-made setup (packages/core/sql/0007); one transaction. */
   upgradeFromHandmade(dryRun: boolean, jobCommand: string): Promise<UpgradeStep[]>;
+  /** Whether any job is leased or runnable now (a worker's drain waits for false). */
+  anythingToDo(): Promise<boolean>;
 }
 
 export function queueAdmin(query: SqlQuery): QueueAdmin {
@@ -60,5 +62,7 @@ export function queueAdmin(query: SqlQuery): QueueAdmin {
     },
     upgradeFromHandmade: async (dryRun, jobCommand) =>
       (await query(q.upgradeFromHandmade, [dryRun, jobCommand])) as UpgradeStep[],
+    anythingToDo: async () =>
+      ((await query(q.anythingToDo, []))[0] as { busy?: unknown } | undefined)?.busy === true,
   };
 }

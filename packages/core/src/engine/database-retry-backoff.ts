@@ -3,7 +3,7 @@
  * (LISTEN) connection failed: 0.5 s, 1 s, 2 s … capped at 10 s. One predictable schedule, no jitter:
  * each worker has one such connection, and the first retry of a blip should come quickly.
  */
-import { exponentialBackoffMs } from "@ehr-sync/core";
+import { exponentialBackoffMs } from "../queue/backoff.js";
 
 export const DATABASE_RETRY_BACKOFF = Object.freeze({ baseMs: 500, capMs: 10_000 });
 
