@@ -1,4 +1,5 @@
 export * from "./benchmarks.js";
 export * from "./fixtures.js";
+export * from "./notes-table.js";
 export * from "./sample-note.js";
 export * from "./services.js";

@@ -1,7 +1,13 @@
 /** Test-bed helpers: a migrated database of our own, signed sample notes, and EHRbase look-ups. */
 import { randomUUID } from "node:crypto";
 import { EhrbaseClient } from "@ehr-sync/ehrbase-client";
-import { createTestDatabase, ehrbaseTestConfig, requireEhrbase, sampleNoteRow } from "@ehr-sync/testkit";
+import {
+  createTestDatabase,
+  ehrbaseTestConfig,
+  insertNotes,
+  requireEhrbase,
+  sampleNoteRow,
+} from "@ehr-sync/testkit";
 import { bedTest } from "@ehr-sync/testkit/bed";
 import pg from "pg";
 import { migrate } from "../../src/migrate.js";
@@ -65,33 +71,8 @@ export async function ehrbaseClient(): Promise<EhrbaseClient> {
 }
 
 /** The one sample note (testkit), as a row of public.soap_notes. */
-export { sampleNoteRow } from "@ehr-sync/testkit";
-
 /** Inserts rows into public.soap_notes (the trigger queues the signed ones); returns their ids. */
-export async function insertNotes(
-  db: pg.Pool | pg.Client,
-  rows: Record<string, unknown>[],
-): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < rows.length; i += 100) {
-    const chunk = rows.slice(i, i + 100);
-    const columns = Object.keys(chunk[0] ?? {});
-    const values: unknown[] = [];
-    const tuples = chunk.map((row) => {
-      const placeholders = columns.map((column) => {
-        values.push(row[column]);
-        return `$${values.length}`;
-      });
-      return `(${placeholders.join(", ")})`;
-    });
-    const result = await db.query<{ id: string }>(
-      `insert into public.soap_notes (${columns.join(", ")}) values ${tuples.join(", ")} returning id::text`,
-      values,
-    );
-    ids.push(...result.rows.map((r) => r.id));
-  }
-  return ids;
-}
+export { insertNotes, sampleNoteRow } from "@ehr-sync/testkit";
 
 /** `count` signed notes spread over `patients` fresh patients. */
 export async function signNotes(

@@ -5,19 +5,18 @@
  * can be applied again; and the new form has exactly the grants of the old one.
  */
 import { randomUUID } from "node:crypto";
-import { MIGRATIONS } from "@ehr-sync/core";
-import { createTestDatabase } from "@ehr-sync/testkit";
+import { createTestDatabase, insertNotes, sampleNoteRow } from "@ehr-sync/testkit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrate } from "../src/migrate.js";
-import { insertNotes, migratedDatabase, sampleNoteRow, type TestBed } from "./helpers/bed.js";
+import { MIGRATIONS } from "../../src/index.js";
+import { applyMigrations as migrate, migratedSqlDatabase, type SqlBed } from "./sql-bed.js";
 
-let bed: TestBed;
+let bed: SqlBed;
 const db = () => bed.pool;
 const migration0009 = MIGRATIONS.find((m) => m.version === 9);
 
 beforeAll(async () => {
-  bed = await migratedDatabase("ehrsync_prefer");
+  bed = await migratedSqlDatabase("ehrsync_prefer");
 });
 afterAll(async () => {
   await bed?.close();
@@ -185,7 +184,10 @@ describe("0009's grants", () => {
       await client.query("revoke execute on all functions in schema ehr_sync from public");
       await client.query(`create role ${worker} nologin; create role ${outsider} nologin`);
       await client.query("select ehr_sync.grant_worker($1)", [worker]);
-      await migrate(database.url);
+      await migrate(
+        database.url,
+        MIGRATIONS.filter((m) => m.version >= 9),
+      );
       const may = await client.query<{ role: string; old: boolean; new: boolean }>(
         `select r as role,
                 has_function_privilege(r, 'ehr_sync.claim_batch(text, integer, integer)', 'execute') as old,

@@ -1,23 +1,21 @@
 /**
- * The queue's SQL against a real PostgreSQL: migrations, the note trigger, NOTIFY, claiming with SKIP
+ * The queue's SQL against a real PostgreSQL: the note trigger, NOTIFY, claiming with SKIP
  * LOCKED, lease fencing, ordering, rescue, release, dead-letter requeue and status write-back.
  */
 import { randomUUID } from "node:crypto";
+import { insertNotes, sampleNoteRow } from "@ehr-sync/testkit";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type CompletedDelivery,
   completeJobs as completeBatch,
-  MIGRATIONS,
   type QueueJob,
   queueAdmin,
   sqlQueueStore,
-} from "@ehr-sync/core";
-import { createTestDatabase } from "@ehr-sync/testkit";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrate } from "../src/migrate.js";
-import { type Db, pgQuery } from "../src/store/db.js";
-import { insertNotes, migratedDatabase, sampleNoteRow, type TestBed } from "./helpers/bed.js";
+} from "../../src/index.js";
+import { migratedSqlDatabase, poolQuery as pgQuery, type SqlBed } from "./sql-bed.js";
 
+type Db = pg.Pool | pg.PoolClient;
 // The queue's calls as the adapters make them: core's sqlQueueStore over `pg`.
 const store = (database: Db, workerId = "test-worker") => sqlQueueStore(pgQuery(database), { workerId });
 const claimBatch = (database: Db, workerId: string, limit: number, leaseSeconds: number) =>
@@ -54,11 +52,11 @@ const completeJobs = (
 const backfillNotes = (database: Db, table: string) => queueAdmin(pgQuery(database)).backfill(table);
 const requeueDead = (database: Db, ids?: string[]) => queueAdmin(pgQuery(database)).requeueDead(ids);
 
-let bed: TestBed;
+let bed: SqlBed;
 const db = () => bed.pool;
 
 beforeAll(async () => {
-  bed = await migratedDatabase("ehrsync_sql");
+  bed = await migratedSqlDatabase("ehrsync_sql");
 });
 afterAll(async () => {
   await bed?.close();
@@ -87,43 +85,6 @@ async function jobRow(id: string) {
   const r = await db().query("select * from ehr_sync.queue where id = $1", [id]);
   return r.rows[0];
 }
-
-describe("migrate", () => {
-  it("applies every migration once, in order, and records it", async () => {
-    const again = await migrate(bed.url);
-    expect(again.applied).toEqual([]);
-    expect(again.alreadyApplied).toBe(MIGRATIONS.length);
-    const recorded = await db().query("select version from ehr_sync.schema_migrations order by version");
-    expect(recorded.rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
-  });
-
-  it("is safe when two installers run at once on a fresh database", async () => {
-    // a database with nothing applied, so both installers have every migration to race for
-    const fresh = await createTestDatabase("ehrsync_sql_race");
-    try {
-      const results = await Promise.all([migrate(fresh.url), migrate(fresh.url)]);
-      const versions = MIGRATIONS.map((m) => m.version);
-      const applied = results.flatMap((r) => r.applied.map((a) => a.version)).sort((a, b) => a - b);
-      expect(applied).toEqual(versions);
-      expect(results.map((r) => r.applied.length + r.alreadyApplied)).toEqual([
-        MIGRATIONS.length,
-        MIGRATIONS.length,
-      ]);
-      const check = new pg.Client({ connectionString: fresh.url });
-      await check.connect();
-      try {
-        const recorded = await check.query<{ version: number }>(
-          "select version from ehr_sync.schema_migrations order by version",
-        );
-        expect(recorded.rows.map((r) => r.version)).toEqual(versions);
-      } finally {
-        await check.end();
-      }
-    } finally {
-      await fresh.drop();
-    }
-  });
-});
 
 describe("note trigger", () => {
   it("queues a note when it is signed, not while it is a draft, and notifies in the same transaction", async () => {
