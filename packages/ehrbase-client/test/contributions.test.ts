@@ -15,7 +15,7 @@ import {
   formatVersionUid,
   isEhrbaseError,
 } from "../src/index.js";
-import { newSubject, realClient, VITAL_SIGNS_TEMPLATE, vitalSignsFlat, vitalSignsOpt } from "./helpers.js";
+import { newSubject, realClient, seedCanonicalVitalSigns, vitalSignsFlat } from "./helpers.js";
 
 const AUDIT = { committer: "ehr-sync contribution tests" };
 const SYSTOLIC = "o/data[at0001]/events[at0006]/data[at0003]/items[at0004]/value/magnitude";
@@ -28,17 +28,8 @@ let canonical: Composition;
 beforeAll(async () => {
   client = await realClient();
   if (!fixturesPresent()) return;
-  await client.templates.ensure(await vitalSignsOpt());
   systemId = await client.systemId();
-  const { ehrId } = await client.ehrs.createForSubject(newSubject());
-  const created = await client.compositions.create(ehrId, await vitalSignsFlat(), {
-    format: "FLAT",
-    templateId: VITAL_SIGNS_TEMPLATE,
-  });
-  const read = await client.compositions.get<Composition>(ehrId, created.versionUid.value);
-  if (!read || read.deleted) throw new Error("the seed composition could not be read back");
-  const { uid: _stored, ...body } = read.composition;
-  canonical = body as Composition;
+  canonical = await seedCanonicalVitalSigns(client);
 });
 
 function newUid(): string {

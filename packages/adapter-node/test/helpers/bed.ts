@@ -2,21 +2,18 @@
 import { randomUUID } from "node:crypto";
 import { EhrbaseClient } from "@ehr-sync/ehrbase-client";
 import {
-  createTestDatabase,
   ehrbaseTestConfig,
   insertNotes,
+  type MigratedDatabase,
+  migratedTestDatabase,
   requireEhrbase,
   sampleNoteRow,
 } from "@ehr-sync/testkit";
 import { bedTest } from "@ehr-sync/testkit/bed";
-import pg from "pg";
+import type pg from "pg";
 import { migrate } from "../../src/migrate.js";
 
-export interface TestBed {
-  url: string;
-  pool: pg.Pool;
-  close: () => Promise<void>;
-}
+export type TestBed = MigratedDatabase;
 
 /**
  * vitest's `it`/`test` with the bed fixtures: `async ({ bed, ehrbase }) => …` gets this file's own
@@ -37,19 +34,8 @@ export function nodeBedTest(prefix: string, options: { requiresEhrbase?: boolean
 }
 
 /** A migrated database for files that set the bed up in hooks (see nodeBedTest for the fixture). */
-export async function migratedDatabase(prefix: string): Promise<TestBed> {
-  const database = await createTestDatabase(prefix);
-  await migrate(database.url);
-  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
-  pool.on("error", () => {});
-  return {
-    url: database.url,
-    pool,
-    close: async () => {
-      await pool.end();
-      await database.drop();
-    },
-  };
+export function migratedDatabase(prefix: string): Promise<TestBed> {
+  return migratedTestDatabase(prefix, migrate);
 }
 
 export function ehrbaseOptions(overrides: { password?: string; baseUrl?: string } = {}) {

@@ -3,15 +3,11 @@
  * in its own transaction, no runner), and core's store over `pg` — the calls both adapters make.
  */
 
-import { createTestDatabase } from "@ehr-sync/testkit";
+import { type MigratedDatabase, migratedTestDatabase } from "@ehr-sync/testkit";
 import pg from "pg";
 import { MIGRATIONS, type Migration, type SqlQuery } from "../../src/index.js";
 
-export interface SqlBed {
-  url: string;
-  pool: pg.Pool;
-  close: () => Promise<void>;
-}
+export type SqlBed = MigratedDatabase;
 
 /** Applies `migrations` (default: all of core's) in order, each in one transaction. */
 export async function applyMigrations(
@@ -27,19 +23,8 @@ export async function applyMigrations(
   }
 }
 
-export async function migratedSqlDatabase(prefix: string): Promise<SqlBed> {
-  const database = await createTestDatabase(prefix);
-  await applyMigrations(database.url);
-  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
-  pool.on("error", () => {});
-  return {
-    url: database.url,
-    pool,
-    close: async () => {
-      await pool.end();
-      await database.drop();
-    },
-  };
+export function migratedSqlDatabase(prefix: string): Promise<SqlBed> {
+  return migratedTestDatabase(prefix, (url) => applyMigrations(url));
 }
 
 /** `(text, values) → rows` over a pool, as adapter-node's pgQuery. */
